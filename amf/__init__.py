@@ -1,0 +1,115 @@
+"""AMF Events: the event-management application of the ASEAN Mayors Forum."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+import config as config_module
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def resource_dir(name: str) -> Path:
+    """A top-level resource folder: beside the package in a checkout, inside it when installed."""
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
+
+
+def create_app(config: str | type | Mapping[str, Any] | None = None) -> Flask:
+    """Build the application.
+
+    ``config`` is an environment name ("development", "testing", "production"), a config
+    class, or a mapping of settings laid over the environment named by its ``AMF_ENV`` key
+    (or the ``AMF_ENV`` environment variable, default development).
+    """
+    app = Flask(
+        __name__,
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
+        instance_relative_config=True,
+    )
+    load_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def load_config(app: Flask, config: str | type | Mapping[str, Any] | None) -> None:
+    """Apply the chosen configuration class, then any overrides."""
+    overrides: Mapping[str, Any] = {}
+    if isinstance(config, Mapping):
+        overrides = config
+        config = overrides.get("AMF_ENV")
+    if config is None:
+        config = os.environ.get("AMF_ENV", "development")
+    config_cls = config_module.CONFIGS[config] if isinstance(config, str) else config
+    app.config.from_object(config_cls())
+    app.config.update(overrides)
+    app.config["AMF_ENV"] = config_cls.ENV_NAME
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            f"sqlite:///{Path(app.instance_path) / 'amf.sqlite3'}"
+        )
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("postgres://"):  # the form many hosts hand out
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):  # psycopg 3, not the psycopg2 default
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions to this app."""
+    from amf.db import render_migration_item
+    from amf.extensions import csrf, db, mail, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(resource_dir("migrations")),
+        render_as_batch=True,  # SQLite can only ALTER through table copies
+        compare_type=True,
+        render_item=render_migration_item,
+    )
+    csrf.init_app(app)
+    mail.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach one blueprint per feature."""
+    from amf import cities, events, main
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(events.bp)
+    app.register_blueprint(cities.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Render HTTP errors with our own pages."""
+    from amf.main.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters and globals the templates use."""
+    from amf.main.templating import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """The `flask amf ...` command group."""
+    from amf.commands import amf_cli
+
+    app.cli.add_command(amf_cli)

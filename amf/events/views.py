@@ -1,0 +1,75 @@
+"""Public event pages."""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request
+
+from amf.cities.services import list_cities, timezone_choices
+from amf.events import bp, services
+from amf.events.models import Event
+from amf.timezones import valid_timezone
+
+
+def _event_or_404(slug: str) -> Event:
+    event = services.get_public_event(slug)
+    if event is None:
+        abort(404)
+    return event
+
+
+@bp.get("/<slug>/")
+def event_page(slug: str):
+    """An event's home page: theme, dates, venue, organiser."""
+    event = _event_or_404(slug)
+    return render_template(
+        "events/event.html",
+        event=event,
+        registration_state=services.registration_state(event),
+    )
+
+
+@bp.get("/<slug>/agenda")
+def agenda(slug: str):
+    """The agenda by day, in the event's time zone and optionally a second one."""
+    event = _event_or_404(slug)
+    requested_tz = request.args.get("tz", "").strip()
+    viewer_tz = valid_timezone(requested_tz)
+    if viewer_tz == event.timezone:
+        viewer_tz = None
+    return render_template(
+        "events/agenda.html",
+        event=event,
+        days=services.load_agenda(event),
+        viewer_tz=viewer_tz,
+        unknown_tz=requested_tz if requested_tz and not valid_timezone(requested_tz) else None,
+        timezone_choices=timezone_choices(list_cities()),
+    )
+
+
+@bp.get("/<slug>/sessions/<int:session_id>")
+def session_page(slug: str, session_id: int):
+    """One session with its speakers and their cities."""
+    event = _event_or_404(slug)
+    session = services.get_session(event, session_id)
+    if session is None:
+        abort(404)
+    return render_template("events/session.html", event=event, session=session)
+
+
+@bp.get("/<slug>/speakers/")
+def speakers(slug: str):
+    """Everyone speaking at the event."""
+    event = _event_or_404(slug)
+    return render_template(
+        "events/speakers.html", event=event, speakers=services.list_speakers(event)
+    )
+
+
+@bp.get("/<slug>/speakers/<int:speaker_id>")
+def speaker_page(slug: str, speaker_id: int):
+    """One speaker and their sessions."""
+    event = _event_or_404(slug)
+    speaker = services.get_speaker(event, speaker_id)
+    if speaker is None:
+        abort(404)
+    return render_template("events/speaker.html", event=event, speaker=speaker)

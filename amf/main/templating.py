@@ -1,0 +1,54 @@
+"""Jinja filters and globals shared by every template."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask
+
+from amf.timezones import to_local, zone_abbreviation, zone_label
+
+
+def local_time(instant: datetime, tz_name: str) -> str:
+    """'09:00' in that zone."""
+    return to_local(instant, tz_name).strftime("%H:%M")
+
+
+def local_time_range(start: datetime, end: datetime, tz_name: str) -> str:
+    """'09:00–10:30 WIB' in that zone."""
+    return (
+        f"{local_time(start, tz_name)}–{local_time(end, tz_name)} "
+        f"{zone_abbreviation(start, tz_name)}"
+    )
+
+
+def local_date(instant: datetime, tz_name: str) -> str:
+    """'Thursday 6 October 2022' for the instant in that zone."""
+    return long_date(to_local(instant, tz_name).date())
+
+
+def long_date(day: date) -> str:
+    """'Thursday 6 October 2022'."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def date_span(first: date, last: date) -> str:
+    """'6–7 October 2022', '30 September – 1 October 2022' or one day."""
+    if first == last:
+        return f"{first.day} {first:%B %Y}"
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{last.day} {last:%B %Y}"
+    if first.year == last.year:
+        return f"{first.day} {first:%B} – {last.day} {last:%B %Y}"
+    return f"{first.day} {first:%B %Y} – {last.day} {last:%B %Y}"
+
+
+def register(app: Flask) -> None:
+    """Install the filters."""
+    app.add_template_filter(local_time)
+    app.add_template_filter(local_time_range)
+    app.add_template_filter(local_date)
+    app.add_template_filter(long_date)
+    app.add_template_global(date_span)
+    app.add_template_global(zone_abbreviation)
+    app.add_template_global(zone_label)

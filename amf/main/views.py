@@ -1,0 +1,28 @@
+"""Home page and health check."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, jsonify, render_template
+
+from amf.events.services import list_public_events
+from amf.extensions import db
+from amf.main import bp
+
+
+@bp.get("/")
+def index():
+    """Upcoming and past AMF events."""
+    return render_template("main/index.html", listing=list_public_events())
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness and database check for load balancers and monitors."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as exc:
+        current_app.logger.warning("health check: database unreachable: %s", exc)
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")

@@ -1,0 +1,100 @@
+"""Configuration classes for AMF Events, read from the environment when the app is created."""
+
+from __future__ import annotations
+
+import os
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    """Read a yes/no environment variable."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    """Read an integer environment variable."""
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+class Config:
+    """Settings shared by every environment; each reads its environment variable."""
+
+    ENV_NAME = "base"
+
+    def __init__(self) -> None:
+        # Read at app creation, never at import: tests build many apps with different settings.
+        self.SECRET_KEY = os.environ.get("SECRET_KEY")
+        # None means "a SQLite file in the instance folder"; create_app fills in the path.
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.AMF_BASE_URL = os.environ.get("AMF_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        self.AMF_PUBLIC_HOST = os.environ.get("AMF_PUBLIC_HOST")
+        self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+        self.MAIL_PORT = _env_int("MAIL_PORT", 25)
+        self.MAIL_USE_TLS = _env_bool("MAIL_USE_TLS")
+        self.MAIL_USE_SSL = _env_bool("MAIL_USE_SSL")
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+        self.MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)
+        self.MAIL_DEFAULT_SENDER = os.environ.get(
+            "MAIL_DEFAULT_SENDER", "AMF Events <no-reply@amf-events.localhost>"
+        )
+        # Where messages go when no MAIL_SERVER is set; None means instance/mail.
+        self.AMF_MAIL_FILE_DIR = os.environ.get("AMF_MAIL_FILE_DIR") or None
+        self.AMF_MAIL_MAX_ATTEMPTS = _env_int("AMF_MAIL_MAX_ATTEMPTS", 8)
+        self.AMF_MAIL_SEND_AFTER_COMMIT = _env_bool("AMF_MAIL_SEND_AFTER_COMMIT", True)
+
+
+class DevelopmentConfig(Config):
+    """Local development: SQLite in instance/, mail written to instance/mail/."""
+
+    ENV_NAME = "development"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = self.SECRET_KEY or "dev-only-not-secret"
+
+
+class TestingConfig(Config):
+    """The test suite: CSRF stays on unless a test turns it off."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = "testing-not-secret"  # noqa: S105 - tests only
+        self.AMF_BASE_URL = "http://amf.test"
+        self.MAIL_SERVER = None
+        self.SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    """Production: refuses to start without a SECRET_KEY; cookies are secure."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    PREFERRED_URL_SCHEME = "https"
+
+    def __init__(self) -> None:
+        super().__init__()
+        if not self.SECRET_KEY:
+            raise RuntimeError("SECRET_KEY must be set in production (AMF_ENV=production).")
+        if not self.SQLALCHEMY_DATABASE_URI:
+            raise RuntimeError("DATABASE_URL must be set in production (AMF_ENV=production).")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
