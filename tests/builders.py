@@ -1,0 +1,87 @@
+"""Small builders for events and sessions in tests (they add and flush; the test commits)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from amf.events.models import AgendaSession, Event, EventStatus, Room, SessionKind, Track
+from amf.extensions import db
+
+
+def make_event(slug="test-forum", status=EventStatus.PUBLISHED, **fields) -> Event:
+    """A two-day published event in Asia/Jakarta unless told otherwise."""
+    values = dict(
+        slug=slug,
+        title=f"Forum {slug}",
+        theme="Smart cities",
+        first_day=date(2031, 3, 10),
+        last_day=date(2031, 3, 11),
+        timezone="Asia/Jakarta",
+        venue_name="Test venue",
+        venue_address="Jl. Test 1, Surabaya",
+        organiser="UCLG ASPAC",
+        status=status,
+    )
+    values.update(fields)
+    event = Event(**values)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def local(event: Event, day_offset: int, clock: str) -> datetime:
+    """A wall-clock time on the event's nth day, in its time zone."""
+    day = event.first_day + timedelta(days=day_offset)
+    return datetime.combine(day, time.fromisoformat(clock), ZoneInfo(event.timezone))
+
+
+def make_session(
+    event: Event,
+    start: str = "09:00",
+    end: str = "10:00",
+    day: int = 0,
+    title: str = "A session",
+    room: Room | None = None,
+    track: Track | None = None,
+    **fields,
+) -> AgendaSession:
+    """A session on the event's given day between two local wall-clock times."""
+    session = AgendaSession(
+        event=event,
+        title=title,
+        kind=fields.pop("kind", SessionKind.PLENARY),
+        starts_at=local(event, day, start),
+        ends_at=local(event, day, end),
+        room=room,
+        track=track,
+        **fields,
+    )
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def make_agenda(event: Event, count: int, speakers_per_session: int = 2) -> None:
+    """`count` sessions spread over rooms and tracks, each with speakers."""
+    from amf.events.models import Speaker
+
+    rooms = [Room(event=event, name=f"Room {n}", position=n) for n in range(5)]
+    tracks = [Track(event=event, slug=f"t{n}", name=f"Track {n}") for n in range(3)]
+    speakers = [Speaker(event=event, name=f"Speaker {n}") for n in range(20)]
+    db.session.add_all(rooms + tracks + speakers)
+    for i in range(count):
+        slot = (i // len(rooms)) % 40
+        start = local(event, (i // (len(rooms) * 40)) % 2, "08:00") + timedelta(minutes=15 * slot)
+        session = AgendaSession(
+            event=event,
+            title=f"Session {i}",
+            kind=SessionKind.PANEL,
+            starts_at=start,
+            ends_at=start + timedelta(minutes=15),
+            room=rooms[i % len(rooms)],
+            track=tracks[i % len(tracks)],
+        )
+        session.speakers = [speakers[(i + k) % len(speakers)] for k in range(speakers_per_session)]
+        db.session.add(session)
+    db.session.flush()
