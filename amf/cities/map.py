@@ -30,22 +30,25 @@ def _overlaps(box, boxes) -> bool:
 
 
 def _place_label(x: float, y: float, text: str, taken: list) -> tuple[float, float, str]:
-    """Put a label right, left, above or below its dot, wherever it does not collide."""
+    """Put a label beside its dot wherever it overlaps no dot or earlier label."""
     width = len(text) * _CHAR_WIDTH
     candidates = [
-        (x + 7, y + 4, "start"),
-        (x - 7, y + 4, "end"),
-        (x, y - 8, "middle"),
-        (x, y + 16, "middle"),
+        (x + 8, y + 4, "start"),
+        (x - 8, y + 4, "end"),
+        (x + 6, y - 7, "start"),
+        (x + 6, y + 15, "start"),
+        (x - 6, y - 7, "end"),
+        (x - 6, y + 15, "end"),
+        (x, y - 9, "middle"),
+        (x, y + 18, "middle"),
     ]
     for lx, ly, anchor in candidates:
         left = {"start": lx, "end": lx - width, "middle": lx - width / 2}[anchor]
         box = (left, ly - _LABEL_HEIGHT + 3, left + width, ly + 3)
-        if not _overlaps(box, taken) and left >= 0 and left + width <= WIDTH:
+        if not _overlaps(box, taken) and 0 <= left <= WIDTH - width:
             taken.append(box)
             return lx, ly, anchor
-    lx, ly, anchor = candidates[0]
-    return lx, ly, anchor
+    return candidates[0]
 
 
 def draw_city_map(cities: Sequence[PilotCity], highlight: PilotCity | None = None) -> Markup:
@@ -67,10 +70,11 @@ def draw_city_map(cities: Sequence[PilotCity], highlight: PilotCity | None = Non
         parts.append(
             f'<text class="grid-label" x="3" y="{y - 3:.1f}">{abs(lat)}°{hemisphere}</text>'
         )
-    taken: list = []
+    points = {city.id: project(city.latitude, city.longitude) for city in cities}
+    taken: list = [(x - 6, y - 6, x + 6, y + 6) for x, y in points.values()]
     ordered = sorted(cities, key=lambda c: (c != highlight, -c.latitude))
     for city in ordered:
-        x, y = project(city.latitude, city.longitude)
+        x, y = points[city.id]
         lx, ly, anchor = _place_label(x, y, city.name, taken)
         css = "city is-highlighted" if city == highlight else "city"
         href = escape(url_for("cities.city_page", slug=city.slug))
