@@ -48,6 +48,13 @@ class Config:
         self.AMF_MAIL_FILE_DIR = os.environ.get("AMF_MAIL_FILE_DIR") or None
         self.AMF_MAIL_MAX_ATTEMPTS = _env_int("AMF_MAIL_MAX_ATTEMPTS", 8)
         self.AMF_MAIL_SEND_AFTER_COMMIT = _env_bool("AMF_MAIL_SEND_AFTER_COMMIT", True)
+        # Retry delays grow from the base, doubling per attempt, up to the ceiling (seconds).
+        self.AMF_MAIL_RETRY_BASE_SECONDS = _env_int("AMF_MAIL_RETRY_BASE_SECONDS", 30)
+        self.AMF_MAIL_RETRY_MAX_SECONDS = _env_int("AMF_MAIL_RETRY_MAX_SECONDS", 3600)
+        # A message left in "sending" longer than this is taken to be orphaned and sent again.
+        self.AMF_MAIL_CLAIM_LEASE_SECONDS = _env_int("AMF_MAIL_CLAIM_LEASE_SECONDS", 600)
+        self.AMF_MAIL_BATCH_SIZE = _env_int("AMF_MAIL_BATCH_SIZE", 20)
+        self.AMF_MAIL_POLL_SECONDS = _env_int("AMF_MAIL_POLL_SECONDS", 5)
 
 
 class DevelopmentConfig(Config):

@@ -35,6 +35,7 @@ def create_app(config: str | type | Mapping[str, Any] | None = None) -> Flask:
     )
     load_config(app, config)
     register_extensions(app)
+    register_mail(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -83,6 +84,14 @@ def register_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     mail.init_app(app)
+
+
+def register_mail(app: Flask) -> None:
+    """The outbox model, and delivery of queued messages right after each commit."""
+    from amf.mail import models  # noqa: F401 - registers the outbox table
+    from amf.mail.delivery import install_after_commit_delivery
+
+    install_after_commit_delivery()
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""`flask amf` commands: reference data and demo content."""
+"""`flask amf` commands: reference data, demo content and mail delivery."""
 
 from __future__ import annotations
 
@@ -48,3 +48,70 @@ def demo_command(sessions: int | None, event_count: int, reset: bool, remove: bo
     event, created = demo.load_amf2022(reset=reset)
     verb = "Loaded" if created else "Already present:"
     click.echo(f"{verb} {event.title} ({event.slug}).")
+
+
+@amf_cli.command("send-mail")
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+@click.option("--worker-id", help="Name recorded on claimed messages (default host:pid).")
+def send_mail_command(once: bool, worker_id: str | None) -> None:
+    """Deliver queued email; runs until SIGINT/SIGTERM unless --once."""
+    import signal
+    import threading
+
+    from amf.mail.delivery import DeliveryReport, run_worker
+
+    stop = threading.Event()
+
+    def request_stop(signum, frame) -> None:
+        click.echo("Stopping after the current message…", err=True)
+        stop.set()
+
+    def show(report: DeliveryReport) -> None:
+        if report.sent or report.retrying or report.failed:
+            click.echo(f"Sent {report.sent}, retrying {report.retrying}, failed {report.failed}.")
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        total = run_worker(once=once, stop=stop, worker_id=worker_id, on_pass=show)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo(
+        f"Mail worker done: {total.sent} sent, {total.retrying} to retry, {total.failed} failed."
+    )
+
+
+@amf_cli.command("send-test-mail")
+@click.argument("email")
+def send_test_mail_command(email: str) -> None:
+    """Queue and send a test message to EMAIL, to check the mail settings."""
+    from amf.db import utcnow
+    from amf.extensions import db
+    from amf.mail.models import OutboxStatus
+    from amf.mail.services import queue_templated_message
+
+    try:
+        message = queue_templated_message("test_message", email, context={"sent_at": utcnow()})
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="EMAIL") from exc
+    db.session.commit()
+    db.session.refresh(message)
+    if message.status == OutboxStatus.SENT:
+        click.echo(f"Sent test message {message.message_id} to {email}.")
+    else:
+        click.echo(
+            f"Queued test message {message.message_id} ({message.status.value}): "
+            f"{message.last_error or 'the worker will send it'}."
+        )
+
+
+@amf_cli.command("retry-mail")
+@click.argument("message_id", type=int)
+def retry_mail_command(message_id: int) -> None:
+    """Put a failed outbox message back in the queue."""
+    from amf.mail.services import retry_failed_message
+
+    message = retry_failed_message(message_id)
+    if message is None:
+        raise click.ClickException(f"No failed message with id {message_id}.")
+    click.echo(f"Message {message_id} queued again.")

@@ -16,6 +16,8 @@ from flask_migrate import upgrade
 from amf import create_app
 from amf.extensions import db
 
+pytest_plugins = ["smtp_server"]
+
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 

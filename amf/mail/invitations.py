@@ -1,0 +1,129 @@
+"""iCalendar invitations for email (ICAL.md items 17-19): REQUEST and CANCEL parts."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+from flask import current_app
+
+from amf.db import utcnow
+from amf.mail.mime import parse_address, single_line
+from amf.mail.models import Attachment
+
+PRODID = "-//ASEAN Mayors Forum//AMF Events//EN"
+
+
+class InvitationMethod(enum.StrEnum):
+    """The iTIP methods we send."""
+
+    REQUEST = "REQUEST"
+    CANCEL = "CANCEL"
+
+
+def build_invitation(
+    *,
+    method: InvitationMethod | str,
+    uid: str,
+    sequence: int,
+    summary: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    tz_name: str,
+    attendee_email: str,
+    attendee_name: str = "",
+    organizer: str | None = None,
+    location: str = "",
+    description: str = "",
+    url: str | None = None,
+    dtstamp: datetime | None = None,
+) -> bytes:
+    """One VEVENT as an iTIP REQUEST or CANCEL, as CRLF-terminated UTF-8 bytes.
+
+    ``uid`` comes from amf.calendar_uids so every copy of a session shares it; ``sequence``
+    must rise with every change, so a CANCEL carries a higher one than the last REQUEST.
+    ``organizer`` ("Name <addr>") defaults to MAIL_DEFAULT_SENDER and must not be the attendee.
+    """
+    method = InvitationMethod(method)
+    organizer_address = parse_address(organizer or current_app.config["MAIL_DEFAULT_SENDER"])
+    attendee_address = parse_address(attendee_email)
+    if organizer_address.addr_spec.lower() == attendee_address.addr_spec.lower():
+        raise ValueError("the organizer of an invitation cannot be its attendee")
+    if ends_at <= starts_at:
+        raise ValueError("an invitation must end after it starts")
+
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", method.value)
+
+    zone = calendar_zone(tz_name, starts_at)
+    event = icalendar.Event()
+    event.add("uid", uid)
+    event.add("sequence", sequence)
+    event.add("dtstamp", (dtstamp or utcnow()).astimezone(UTC))
+    event.add("dtstart", starts_at.astimezone(zone))
+    event.add("dtend", ends_at.astimezone(zone))
+    event.add("summary", single_line(summary))
+    if location:
+        event.add("location", single_line(location))
+    if description:
+        event.add("description", description)
+    if url:
+        event.add("url", url)
+    event.add("status", "CANCELLED" if method is InvitationMethod.CANCEL else "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    event.add(
+        "organizer", _calendar_address(organizer_address.addr_spec, organizer_address.display_name)
+    )
+    attendee = _calendar_address(
+        attendee_address.addr_spec, attendee_name or attendee_address.display_name
+    )
+    attendee.params.update(
+        {
+            "CUTYPE": "INDIVIDUAL",
+            "ROLE": "REQ-PARTICIPANT",
+            "PARTSTAT": "NEEDS-ACTION",
+            "RSVP": "FALSE",
+        }
+    )
+    event.add("attendee", attendee)
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    for timezone in calendar.walk("VTIMEZONE"):
+        timezone.pop("COMMENT", None)  # icalendar's note on its own generation range
+    return calendar.to_ical()
+
+
+def invitation_attachment(**details) -> Attachment:
+    """build_invitation's result as an attachment that build_email also shows as an invitation."""
+    method = InvitationMethod(details["method"])
+    filename = "cancellation.ics" if method is InvitationMethod.CANCEL else "invitation.ics"
+    return Attachment(
+        filename=filename,
+        mime_type="text/calendar",
+        content=build_invitation(**details),
+        method=method.value,
+    )
+
+
+def calendar_zone(tz_name: str, around: datetime) -> ZoneInfo:
+    """The event's zone if its offset is fixed (every ASEAN zone), else UTC.
+
+    Outlook reads a single STANDARD block, and icalendar writes several for zones with
+    daylight saving (ICAL.md item 15); UTC sidesteps that.
+    """
+    zone = ZoneInfo(tz_name)
+    probes = [around + timedelta(days=days) for days in range(-366, 367, 30)]
+    offsets = {probe.astimezone(zone).utcoffset() for probe in probes}
+    return zone if len(offsets) == 1 else ZoneInfo("UTC")
+
+
+def _calendar_address(email: str, name: str) -> icalendar.vCalAddress:
+    """A mailto: address with its common name."""
+    address = icalendar.vCalAddress(f"mailto:{email}")
+    if name:
+        address.params["CN"] = single_line(name)
+    return address

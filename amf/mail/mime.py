@@ -1,0 +1,105 @@
+"""Turning an outbox row into an RFC 5322 message, headers built only by the email package."""
+
+from __future__ import annotations
+
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, getaddresses, make_msgid
+
+from amf.mail.models import Attachment, OutboxMessage
+
+# CRLF line ends and bodies encoded for any relay, even one without 8BITMIME.
+SEVEN_BIT_SMTP = policy.SMTP.clone(cte_type="7bit")
+
+
+def single_line(text: str) -> str:
+    """Collapse every run of whitespace, line breaks included, to one space."""
+    return " ".join(text.split())
+
+
+def has_line_break(text: str) -> bool:
+    """Whether the text holds CR, LF or any other line boundary."""
+    return "".join(text.splitlines()) != text
+
+
+def make_address(email: str, name: str = "") -> Address:
+    """An Address whose display name cannot carry a line break; a malformed address raises."""
+    email = email.strip()
+    if has_line_break(email) or " " in email:
+        raise ValueError(f"invalid email address {email!r}")
+    address = Address(display_name=single_line(name), addr_spec=email)
+    if not address.username or not address.domain:
+        raise ValueError(f"invalid email address {email!r}")
+    return address
+
+
+def parse_address(value: str) -> Address:
+    """'Name <addr>' or a bare address, as an Address."""
+    if has_line_break(value):
+        raise ValueError(f"invalid email address {value!r}")
+    pairs = getaddresses([value])
+    if len(pairs) != 1 or not pairs[0][1]:
+        raise ValueError(f"invalid email address {value!r}")
+    name, email = pairs[0]
+    return make_address(email, name)
+
+
+def new_message_id(domain: str) -> str:
+    """A globally unique Message-ID such as '<1700000000.123.456@amf.example>'."""
+    return make_msgid(domain=domain)
+
+
+def build_email(message: OutboxMessage) -> EmailMessage:
+    """The message to hand to SMTP or write to a file.
+
+    With an invitation attached the structure is multipart/mixed[multipart/alternative[
+    text/plain, text/html, text/calendar; method=...], the same .ics as an attachment].
+    """
+    email = EmailMessage(policy=SEVEN_BIT_SMTP)
+    email["From"] = parse_address(message.sender)
+    email["To"] = [make_address(r["email"], r.get("name", "")) for r in message.recipients]
+    if message.reply_to:
+        email["Reply-To"] = parse_address(message.reply_to)
+    email["Subject"] = single_line(message.subject)
+    email["Date"] = format_datetime(message.created_at)
+    email["Message-ID"] = message.message_id
+    email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies, please
+
+    email.set_content(message.text_body, subtype="plain", charset="utf-8")
+    if message.html_body:
+        email.add_alternative(message.html_body, subtype="html", charset="utf-8")
+    attachments = message.attachment_files
+    for attachment in attachments:
+        if attachment.method:
+            _add_calendar_alternative(email, attachment)
+    for attachment in attachments:
+        _attach(email, attachment)
+    return email
+
+
+def _add_calendar_alternative(email: EmailMessage, attachment: Attachment) -> None:
+    """The invitation as the last alternative, which is what calendar clients act on."""
+    if email.get_content_type() != "multipart/alternative":
+        email.make_alternative()
+    email.add_alternative(
+        attachment.content.decode("utf-8"),
+        subtype="calendar",
+        charset="utf-8",
+        params={"method": attachment.method},
+    )
+
+
+def _attach(email: EmailMessage, attachment: Attachment) -> None:
+    """Add a file byte for byte, keeping an iCalendar method in its Content-Type."""
+    maintype, _, subtype = attachment.mime_type.partition("/")
+    params = {"charset": "utf-8"} if maintype == "text" else {}
+    if attachment.method:
+        params["method"] = attachment.method
+    email.add_attachment(
+        attachment.content,
+        maintype=maintype,
+        subtype=subtype,
+        filename=attachment.filename,
+        params=params,
+    )

@@ -1,0 +1,103 @@
+"""The outbox: every message waiting for, or done with, delivery."""
+
+from __future__ import annotations
+
+import base64
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from amf.db import UTCDateTime, str_enum, utcnow
+from amf.extensions import db
+
+
+class OutboxStatus(enum.StrEnum):
+    """Where a message is in its delivery."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file carried by a message; ``method`` marks an iCalendar invitation (REQUEST, CANCEL)."""
+
+    filename: str
+    mime_type: str
+    content: bytes
+    method: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The attachment as stored in the outbox row."""
+        return {
+            "filename": self.filename,
+            "mime_type": self.mime_type,
+            "method": self.method,
+            "content_base64": base64.b64encode(self.content).decode("ascii"),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Attachment:
+        """Rebuild an attachment from its stored form."""
+        return cls(
+            filename=data["filename"],
+            mime_type=data["mime_type"],
+            content=base64.b64decode(data["content_base64"]),
+            method=data.get("method"),
+        )
+
+
+class OutboxMessage(db.Model):
+    """One email, written in the transaction that caused it and delivered at least once."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        # The worker's question: what is due now?
+        sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),
+        sa.Index("ix_outbox_message_related", "related_type", "related_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The Message-ID header, fixed at queue time so a resend is recognisably the same message.
+    message_id: Mapped[str] = mapped_column(sa.String(250), unique=True)
+    sender: Mapped[str] = mapped_column(sa.String(400))
+    # [{"name": ..., "email": ...}], names already free of line breaks.
+    recipients: Mapped[list[dict[str, str]]] = mapped_column(sa.JSON)
+    reply_to: Mapped[str | None] = mapped_column(sa.String(400))
+    subject: Mapped[str] = mapped_column(sa.String(400))
+    text_body: Mapped[str] = mapped_column(sa.Text)
+    html_body: Mapped[str | None] = mapped_column(sa.Text)
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    template: Mapped[str | None] = mapped_column(sa.String(80))
+    related_type: Mapped[str | None] = mapped_column(sa.String(50))
+    related_id: Mapped[int | None]
+    status: Mapped[OutboxStatus] = mapped_column(
+        str_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.QUEUED
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(200))
+
+    @property
+    def attachment_files(self) -> list[Attachment]:
+        """The attachments as objects."""
+        return [Attachment.from_json(item) for item in self.attachments or []]
+
+    @property
+    def recipient_emails(self) -> list[str]:
+        """The envelope recipients: bare addresses only."""
+        return [recipient["email"] for recipient in self.recipients]
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.id} {self.status.value} {self.subject!r}>"

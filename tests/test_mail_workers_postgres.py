@@ -1,0 +1,74 @@
+"""Several workers against one PostgreSQL database send every message exactly once."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+import sqlalchemy as sa
+from conftest import make_app, migrate_to_head, temporary_postgres_database
+
+from amf.extensions import db
+from amf.mail.delivery import DeliveryReport, run_worker
+from amf.mail.models import OutboxMessage, OutboxStatus
+from amf.mail.services import queue_message
+
+
+@pytest.mark.postgres
+def test_two_workers_send_each_of_200_messages_exactly_once(
+    postgres_admin_url, tmp_path, smtp_server
+):
+    settings = dict(
+        MAIL_SERVER=smtp_server.host,
+        MAIL_PORT=smtp_server.port,
+        AMF_MAIL_BATCH_SIZE=5,
+        AMF_MAIL_SEND_AFTER_COMMIT=False,
+    )
+    with temporary_postgres_database(postgres_admin_url) as url:
+        migrate_to_head(url, tmp_path)
+        app = make_app(url, tmp_path, **settings)
+        with app.app_context():
+            queued = [
+                queue_message(f"delegate{n}@example.com", f"Message {n}", "Body").message_id
+                for n in range(200)
+            ]
+            db.session.commit()
+
+        smtp_server.handler.delay = 0.002  # keep both workers busy at the same time
+        start = threading.Barrier(2)
+        reports: dict[str, DeliveryReport] = {}
+        errors: list[BaseException] = []
+
+        def work(name: str) -> None:
+            worker_app = make_app(url, tmp_path, **settings)  # its own engine and pool
+            try:
+                with worker_app.app_context():
+                    start.wait()
+                    reports[name] = run_worker(once=True, worker_id=name)
+                    db.engine.dispose()
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(name,)) for name in ("w1", "w2")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+
+        assert errors == []
+        assert smtp_server.message_id_counts() == Counter(dict.fromkeys(queued, 1))
+        assert reports["w1"].sent + reports["w2"].sent == 200
+        assert reports["w1"].sent > 0 and reports["w2"].sent > 0
+        with app.app_context():
+            rows = db.session.execute(
+                sa.select(OutboxMessage.status, OutboxMessage.claimed_by, OutboxMessage.attempts)
+            ).all()
+            db.session.remove()  # give the connection back before the pool is closed
+            db.engine.dispose()
+        assert {row.status for row in rows} == {OutboxStatus.SENT}
+        assert {row.attempts for row in rows} == {1}
+        assert Counter(row.claimed_by for row in rows) == {
+            "w1": reports["w1"].sent,
+            "w2": reports["w2"].sent,
+        }
