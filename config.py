@@ -33,6 +33,16 @@ class Config:
         self.AMF_BASE_URL = os.environ.get("AMF_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
         self.AMF_PUBLIC_HOST = os.environ.get("AMF_PUBLIC_HOST")
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+        # Rate limits on delegates' form posts; memory:// is per process, use Redis in production.
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+        self.AMF_FORM_RATE_LIMIT = os.environ.get(
+            "AMF_FORM_RATE_LIMIT", "10 per minute;50 per hour"
+        )
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+        self.AMF_TRUSTED_PROXIES = _env_int("AMF_TRUSTED_PROXIES", 0)
+        # How long a delegate has to click the verification link.
+        self.AMF_VERIFY_HOURS = _env_int("AMF_VERIFY_HOURS", 48)
 
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
         self.MAIL_PORT = _env_int("MAIL_PORT", 25)
@@ -77,6 +87,7 @@ class TestingConfig(Config):
         super().__init__()
         self.SECRET_KEY = "testing-not-secret"  # noqa: S105 - tests only
         self.AMF_BASE_URL = "http://amf.test"
+        self.RATELIMIT_ENABLED = False  # tests that check the limits turn it on
         self.MAIL_SERVER = None
         self.SERVER_NAME = None
 

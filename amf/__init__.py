@@ -71,7 +71,7 @@ def load_config(app: Flask, config: str | type | Mapping[str, Any] | None) -> No
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to this app."""
     from amf.db import render_migration_item
-    from amf.extensions import csrf, db, mail, migrate
+    from amf.extensions import csrf, db, limiter, mail, migrate
 
     db.init_app(app)
     migrate.init_app(
@@ -84,6 +84,12 @@ def register_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     mail.init_app(app)
+    limiter.init_app(app)
+    if app.config["AMF_TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["AMF_TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_mail(app: Flask) -> None:
@@ -96,11 +102,12 @@ def register_mail(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach one blueprint per feature."""
-    from amf import cities, events, main
+    from amf import cities, events, main, registration
 
     app.register_blueprint(main.bp)
     app.register_blueprint(events.bp)
     app.register_blueprint(cities.bp)
+    app.register_blueprint(registration.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -32,10 +32,10 @@ def seed_command() -> None:
     show_default=True,
     help="With --sessions: how many synthetic events.",
 )
-@click.option("--reset", is_flag=True, help="Replace the AMF 2022 demo event if it exists.")
+@click.option("--reset", is_flag=True, help="Replace the demo events if they exist.")
 @click.option("--remove", is_flag=True, help="Delete every event marked as demo data.")
 def demo_command(sessions: int | None, event_count: int, reset: bool, remove: bool) -> None:
-    """Load the AMF 2022 demo event, or generate synthetic events for benchmarks."""
+    """Load AMF 2022 and a practice event open for registration, or synthetic events."""
     from amf.events import demo
 
     if remove:
@@ -45,9 +45,18 @@ def demo_command(sessions: int | None, event_count: int, reset: bool, remove: bo
         for event in demo.generate_synthetic_events(event_count, sessions):
             click.echo(f"Generated {event.slug} with {sessions} sessions.")
         return
-    event, created = demo.load_amf2022(reset=reset)
-    verb = "Loaded" if created else "Already present:"
-    click.echo(f"{verb} {event.title} ({event.slug}).")
+    for loader in (demo.load_amf2022, demo.load_practice_event):
+        event, created = loader(reset=reset)
+        verb = "Loaded" if created else "Already present:"
+        click.echo(f"{verb} {event.title} ({event.slug}).")
+
+
+@amf_cli.command("expire-registrations")
+def expire_registrations_command() -> None:
+    """Expire registrations whose email was not verified in time (run it from cron)."""
+    from amf.registration.services import expire_unverified
+
+    click.echo(f"Expired {expire_unverified()} unverified registration(s).")
 
 
 @amf_cli.command("send-mail")

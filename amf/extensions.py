@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and attached to the app in create_app."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -11,3 +13,5 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 mail = Mail()
+# Storage comes from RATELIMIT_STORAGE_URI: memory:// by default, redis://... in production.
+limiter = Limiter(key_func=get_remote_address)

@@ -85,3 +85,39 @@ def make_agenda(event: Event, count: int, speakers_per_session: int = 2) -> None
         session.speakers = [speakers[(i + k) % len(speakers)] for k in range(speakers_per_session)]
         db.session.add(session)
     db.session.flush()
+
+
+def open_registration(event: Event, capacity: int | None = None, **fields) -> Event:
+    """Open the event's registration window around now, with an optional seat limit."""
+    from amf.db import utcnow
+
+    now = utcnow()
+    event.registration_opens_at = now - timedelta(days=1)
+    event.registration_closes_at = now + timedelta(days=30)
+    event.capacity = capacity
+    for name, value in fields.items():
+        setattr(event, name, value)
+    db.session.flush()
+    return event
+
+
+def delegate(n: int = 1, **fields):
+    """Details of a delegate representing Hanoi, unless told otherwise."""
+    import sqlalchemy as sa
+
+    from amf.cities.models import PilotCity
+    from amf.registration.models import DelegateCategory
+    from amf.registration.services import DelegateDetails
+
+    city_id = fields.pop("city_id", None)
+    if city_id is None and "other_organisation" not in fields:
+        city_id = db.session.scalar(sa.select(PilotCity.id).where(PilotCity.slug == "hanoi"))
+    values = dict(
+        given_names=f"Delegate {n}",
+        family_name="Nguyễn",
+        email=f"delegate{n}@example.org",
+        category=DelegateCategory.CITY_OFFICIAL,
+        city_id=city_id,
+    )
+    values.update(fields)
+    return DelegateDetails(**values)

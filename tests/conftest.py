@@ -86,12 +86,19 @@ def make_app(database_url: str, tmp_path: Path, **overrides) -> Flask:
     return create_app(settings)
 
 
+def close_database(app: Flask) -> None:
+    """Give back the session's connection, then close the app's pool (no connection left open)."""
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 def migrate_to_head(database_url: str, tmp_path: Path) -> None:
     """Run every migration on the database."""
     app = make_app(database_url, tmp_path)
     with app.app_context():
         upgrade()
-        db.engine.dispose()
+    close_database(app)
 
 
 @pytest.fixture(scope="session")
@@ -127,7 +134,7 @@ def app(database_url, tmp_path) -> Iterator[Flask]:
     with app.app_context():
         db.session.rollback()
         _empty_all_tables()
-        db.engine.dispose()
+    close_database(app)
 
 
 @pytest.fixture

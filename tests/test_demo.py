@@ -59,11 +59,14 @@ def test_demo_agenda_is_a_realistic_two_day_programme(demo):
 
 def test_demo_is_idempotent_and_removable(demo, runner):
     result = runner.invoke(args=["amf", "demo"])
-    assert "Already present" in result.output
+    assert "Already present: ASEAN Mayors Forum 2022" in result.output
+    assert "Loaded AMF practice forum (demo)" in result.output
+    again = runner.invoke(args=["amf", "demo"])
+    assert again.output.count("Already present") == 2
     with demo.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == 2
     result = runner.invoke(args=["amf", "demo", "--remove"])
-    assert result.exit_code == 0 and "Removed 1" in result.output
+    assert result.exit_code == 0 and "Removed 2" in result.output
     with demo.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == 0
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AgendaSession)) == 0
@@ -78,3 +81,18 @@ def test_synthetic_agendas_have_the_requested_size(seeded, runner):
         ).all()
         assert sorted(c for _, c in counts) == [120, 120]
         assert all(e.is_demo for e in db.session.scalars(sa.select(Event)))
+
+
+def test_practice_event_is_upcoming_with_registration_open(seeded):
+    from amf.events.demo import load_practice_event
+    from amf.events.services import registration_state
+
+    with seeded.app_context():
+        today = date(2026, 11, 21)
+        event, created = load_practice_event(today=today)
+        assert created and event.is_demo and "demo" in event.title.lower()
+        assert event.first_day == date(2027, 1, 20)
+        assert registration_state(event, datetime(2026, 11, 22, tzinfo=ZoneInfo("UTC"))) == "open"
+        signups = [s for s in event.sessions if s.takes_signups]
+        assert len(signups) == 4 and {s.capacity for s in signups} == {3, 20}
+        assert len(event.sessions) == 23

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 import sqlalchemy as sa
-from conftest import make_app, migrate_to_head, temporary_postgres_database
+from conftest import close_database, make_app, migrate_to_head, temporary_postgres_database
 
 from amf.extensions import db
 from amf.mail.delivery import DeliveryReport, run_worker
@@ -46,7 +46,7 @@ def test_two_workers_send_each_of_200_messages_exactly_once(
                 with worker_app.app_context():
                     start.wait()
                     reports[name] = run_worker(once=True, worker_id=name)
-                    db.engine.dispose()
+                close_database(worker_app)
             except BaseException as exc:
                 errors.append(exc)
 
@@ -64,8 +64,7 @@ def test_two_workers_send_each_of_200_messages_exactly_once(
             rows = db.session.execute(
                 sa.select(OutboxMessage.status, OutboxMessage.claimed_by, OutboxMessage.attempts)
             ).all()
-            db.session.remove()  # give the connection back before the pool is closed
-            db.engine.dispose()
+        close_database(app)
         assert {row.status for row in rows} == {OutboxStatus.SENT}
         assert {row.attempts for row in rows} == {1}
         assert Counter(row.claimed_by for row in rows) == {

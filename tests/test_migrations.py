@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from conftest import make_app, temporary_postgres_database
+from conftest import close_database, make_app, temporary_postgres_database
 
 from amf.extensions import db
 
@@ -23,7 +23,7 @@ def _upgrade_check_downgrade(url: str, tmp_path) -> None:
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
-        db.engine.dispose()
+    close_database(app)
 
 
 def test_migrations_on_empty_sqlite(tmp_path):
@@ -47,5 +47,4 @@ def test_check_reports_drift_when_models_and_migrations_differ(tmp_path):
         db.session.commit()
     result = runner.invoke(args=["db", "check"])
     assert result.exit_code != 0
-    with app.app_context():
-        db.engine.dispose()
+    close_database(app)

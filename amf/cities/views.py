@@ -19,9 +19,14 @@ def directory():
 @bp.get("/<slug>")
 def city_page(slug: str):
     """One city and its Chief Smart City Officers."""
+    from amf.registration.services import listed_delegates
+
     city = services.get_city(slug)
     if city is None:
         abort(404)
     return render_template(
-        "cities/city.html", city=city, city_map=draw_city_map([city], highlight=city)
+        "cities/city.html",
+        city=city,
+        city_map=draw_city_map([city], highlight=city),
+        delegates=listed_delegates(city),
     )

@@ -24,6 +24,13 @@ from amf.events.models import (
 from amf.extensions import db
 
 DEMO_FILE = "amf2022.json"
+_EVENT_DATE_FIELDS = {
+    "slug",
+    "first_day",
+    "last_day",
+    "registration_opens_at",
+    "registration_closes_at",
+}
 
 
 def load_demo_file() -> dict[str, Any]:
@@ -50,7 +57,50 @@ def load_amf2022(reset: bool = False) -> tuple[Event, bool]:
     """Create the AMF 2022 demo event unless it exists; with reset, replace it."""
     data = load_demo_file()
     info = data["event"]
-    existing = db.session.scalars(sa.select(Event).where(Event.slug == info["slug"])).one_or_none()
+    return _load_event(
+        data,
+        reset=reset,
+        slug=info["slug"],
+        first_day=date.fromisoformat(info["first_day"]),
+        registration_opens_at=datetime.fromisoformat(info["registration_opens_at"]),
+        registration_closes_at=datetime.fromisoformat(info["registration_closes_at"]),
+    )
+
+
+def load_practice_event(reset: bool = False, today: date | None = None) -> tuple[Event, bool]:
+    """An upcoming copy of AMF 2022 with registration open, to try the delegate's journey."""
+    data = load_demo_file()
+    today = today or datetime.now(ZoneInfo(data["event"]["timezone"])).date()
+    first_day = today + timedelta(days=60)
+    overrides = data["practice_event"]
+    return _load_event(
+        data,
+        reset=reset,
+        slug=overrides["slug"],
+        first_day=first_day,
+        registration_opens_at=datetime.combine(today - timedelta(days=1), time(0), ZoneInfo("UTC")),
+        registration_closes_at=datetime.combine(
+            first_day - timedelta(days=2), time(0), ZoneInfo("UTC")
+        ),
+        **{k: v for k, v in overrides.items() if k not in {"slug", "signup_sessions"}},
+        signup_sessions=overrides["signup_sessions"],
+    )
+
+
+def _load_event(
+    data: dict[str, Any],
+    *,
+    reset: bool,
+    slug: str,
+    first_day: date,
+    registration_opens_at: datetime,
+    registration_closes_at: datetime,
+    signup_sessions: dict[str, int] | None = None,
+    **overrides: Any,
+) -> tuple[Event, bool]:
+    """Create an event from the demo data on the given first day, keeping its agenda's shape."""
+    info = data["event"]
+    existing = db.session.scalars(sa.select(Event).where(Event.slug == slug)).one_or_none()
     if existing is not None and not reset:
         return existing, False
     if existing is not None:
@@ -66,16 +116,17 @@ def load_amf2022(reset: bool = False) -> tuple[Event, bool]:
         )
     }
     zone = ZoneInfo(info["timezone"])
+    original_first_day = date.fromisoformat(info["first_day"])
+    shift = first_day - original_first_day
+    fields = {k: v for k, v in info.items() if k not in _EVENT_DATE_FIELDS}
+    fields.update(overrides)
     event = Event(
-        **{
-            k: v
-            for k, v in info.items()
-            if not k.startswith(("first_day", "last_day", "registration"))
-        },
-        first_day=date.fromisoformat(info["first_day"]),
-        last_day=date.fromisoformat(info["last_day"]),
-        registration_opens_at=datetime.fromisoformat(info["registration_opens_at"]),
-        registration_closes_at=datetime.fromisoformat(info["registration_closes_at"]),
+        **fields,
+        slug=slug,
+        first_day=first_day,
+        last_day=date.fromisoformat(info["last_day"]) + shift,
+        registration_opens_at=registration_opens_at,
+        registration_closes_at=registration_closes_at,
         status=EventStatus.PUBLISHED,
         is_demo=True,
     )
@@ -89,16 +140,20 @@ def load_amf2022(reset: bool = False) -> tuple[Event, bool]:
         g["key"]: Speaker(event=event, **{k: v for k, v in g.items() if k != "key"})
         for g in data["guest_speakers"]
     }
+    signup_sessions = signup_sessions or {}
     for item in data["sessions"]:
+        day = (date.fromisoformat(item["day"]) + shift).isoformat()
         session = AgendaSession(
             event=event,
             title=item["title"],
             description=item["description"],
             kind=SessionKind(item["kind"]),
-            starts_at=_local(item["day"], item["start"], zone),
-            ends_at=_local(item["day"], item["end"], zone),
+            starts_at=_local(day, item["start"], zone),
+            ends_at=_local(day, item["end"], zone),
             room=rooms[item["room"]],
             track=tracks.get(item["track"]) if item["track"] else None,
+            takes_signups=item["title"] in signup_sessions,
+            capacity=signup_sessions.get(item["title"]),
         )
         for ref in item["speakers"]:
             if ref not in speakers:

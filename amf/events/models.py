@@ -95,6 +95,8 @@ class Event(db.Model):
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     capacity: Mapped[int | None]
+    # Verified delegates wait for an organiser's approval instead of being confirmed at once.
+    requires_approval: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     is_demo: Mapped[bool] = mapped_column(default=False)
     # Derived from first_day, last_day and timezone (see _sync_event_window); stored so the
     # database itself can keep every session inside the event's days.
@@ -208,6 +210,7 @@ class AgendaSession(db.Model):
             name="within_event_days",
         ),
         sa.CheckConstraint("revision >= 0", name="revision_not_negative"),
+        sa.CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
         # Copies the event's window; ON UPDATE CASCADE keeps it current, so moving an
         # event's days fails if it would leave a session outside them.
         sa.ForeignKeyConstraint(
@@ -234,6 +237,9 @@ class AgendaSession(db.Model):
     status: Mapped[SessionStatus] = mapped_column(
         str_enum(SessionStatus, "session_status"), default=SessionStatus.SCHEDULED
     )
+    # Delegates may sign up for it when registering; capacity None means no limit.
+    takes_signups: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    capacity: Mapped[int | None]
     # Calendar clients only pick up a change when SEQUENCE rises: bumped on every change.
     revision: Mapped[int] = mapped_column(default=0)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -20,11 +20,14 @@ def _event_or_404(slug: str) -> Event:
 @bp.get("/<slug>/")
 def event_page(slug: str):
     """An event's home page: theme, dates, venue, organiser."""
+    from amf.registration.services import pilot_cities_with_delegates
+
     event = _event_or_404(slug)
     return render_template(
         "events/event.html",
         event=event,
         registration_state=services.registration_state(event),
+        delegations=pilot_cities_with_delegates(event),
     )
 
 

@@ -16,6 +16,12 @@ def index():
     return render_template("main/index.html", listing=list_public_events())
 
 
+@bp.get("/privacy")
+def privacy():
+    """What we do with delegates' personal data."""
+    return render_template("main/privacy.html")
+
+
 @bp.get("/healthz")
 def healthz():
     """Liveness and database check for load balancers and monitors."""

@@ -1,0 +1,228 @@
+"""Delegate registrations, their session sign-ups and their history."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from amf.cities.models import Officer, PilotCity
+from amf.db import UTCDateTime, str_enum, utcnow
+from amf.events.models import AgendaSession, Event
+from amf.extensions import db
+
+
+class RegistrationStatus(enum.StrEnum):
+    """Where a registration stands."""
+
+    PENDING_VERIFICATION = "pending_verification"
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    AWAITING_APPROVAL = "awaiting_approval"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+    @property
+    def label(self) -> str:
+        """Human-readable status."""
+        return {
+            "pending_verification": "Awaiting email verification",
+            "confirmed": "Confirmed",
+            "waitlisted": "On the waiting list",
+            "awaiting_approval": "Awaiting approval",
+            "rejected": "Not approved",
+            "cancelled": "Cancelled",
+            "expired": "Expired (not verified in time)",
+        }[self.value]
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the registration still counts (one active registration per email)."""
+        return self in ACTIVE_STATUSES
+
+
+ACTIVE_STATUSES = (
+    RegistrationStatus.PENDING_VERIFICATION,
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.WAITLISTED,
+    RegistrationStatus.AWAITING_APPROVAL,
+)
+
+
+class DelegateCategory(enum.StrEnum):
+    """In what capacity a delegate attends."""
+
+    HEAD_OF_CITY = "head_of_city"
+    CHIEF_SMART_CITY_OFFICER = "csco"
+    NATIONAL_REPRESENTATIVE = "national_representative"
+    CITY_OFFICIAL = "city_official"
+    PARTNER = "partner"
+    OBSERVER = "observer"
+    MEDIA = "media"
+    SPEAKER = "speaker"
+
+    @property
+    def label(self) -> str:
+        """Human-readable category."""
+        return {
+            "head_of_city": "Head of city (mayor, governor, deputy)",
+            "csco": "Chief Smart City Officer",
+            "national_representative": "National representative",
+            "city_official": "City official",
+            "partner": "Partner",
+            "observer": "Observer",
+            "media": "Media",
+            "speaker": "Speaker",
+        }[self.value]
+
+
+class SignupStatus(enum.StrEnum):
+    """A delegate's place in one session."""
+
+    REQUESTED = "requested"  # chosen, but the registration holds no seat yet
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+
+
+class Registration(db.Model):
+    """One delegate's registration for one event."""
+
+    __tablename__ = "registration"
+    __table_args__ = (
+        # One active registration per event and email, enforced by the database.
+        sa.Index(
+            "uq_registration_active_email",
+            "event_id",
+            "email",
+            unique=True,
+            sqlite_where=sa.text(
+                "status IN ('pending_verification', 'confirmed', 'waitlisted', 'awaiting_approval')"
+            ),
+            postgresql_where=sa.text(
+                "status IN ('pending_verification', 'confirmed', 'waitlisted', 'awaiting_approval')"
+            ),
+        ),
+        sa.Index("ix_registration_event_status", "event_id", "status"),
+        sa.CheckConstraint(
+            "city_id IS NOT NULL OR other_organisation <> ''", name="city_or_organisation"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"))
+    reference: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    status: Mapped[RegistrationStatus] = mapped_column(
+        str_enum(RegistrationStatus, "registration_status"),
+        default=RegistrationStatus.PENDING_VERIFICATION,
+    )
+    honorific: Mapped[str] = mapped_column(sa.String(40), default="")
+    given_names: Mapped[str] = mapped_column(sa.String(120))
+    family_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    email: Mapped[str] = mapped_column(sa.String(254))
+    phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    position: Mapped[str] = mapped_column(sa.String(200), default="")
+    organisation: Mapped[str] = mapped_column(sa.String(200), default="")
+    category: Mapped[DelegateCategory] = mapped_column(
+        str_enum(DelegateCategory, "delegate_category")
+    )
+    city_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("pilot_city.id", ondelete="RESTRICT"), index=True
+    )
+    officer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("officer.id", ondelete="SET NULL"), index=True
+    )
+    other_organisation: Mapped[str] = mapped_column(sa.String(200), default="")
+    other_country: Mapped[str] = mapped_column(sa.String(100), default="")
+    dietary_needs: Mapped[str] = mapped_column(sa.String(500), default="")
+    accessibility_needs: Mapped[str] = mapped_column(sa.String(500), default="")
+    consented_privacy_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    listed_publicly: Mapped[bool] = mapped_column(default=False)
+    # The manage link's token is derived from this nonce and SECRET_KEY (tokens.derive_token);
+    # pages look it up by the token's SHA-256, so the database alone never yields a link.
+    manage_nonce: Mapped[str] = mapped_column(sa.String(32))
+    manage_token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    verify_by: Mapped[datetime] = mapped_column(UTCDateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the delegate joined the waiting list: the queue is served in this order.
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event] = relationship()
+    city: Mapped[PilotCity | None] = relationship()
+    officer: Mapped[Officer | None] = relationship()
+    signups: Mapped[list[SessionSignup]] = relationship(
+        back_populates="registration", cascade="all, delete-orphan"
+    )
+    history: Mapped[list[RegistrationLog]] = relationship(
+        back_populates="registration",
+        cascade="all, delete-orphan",
+        order_by="RegistrationLog.id",
+    )
+
+    @property
+    def full_name(self) -> str:
+        """Given names and family name; a single-name delegate has only the first."""
+        return " ".join(part for part in (self.given_names, self.family_name) if part)
+
+    @property
+    def display_name(self) -> str:
+        """Name with honorific."""
+        return " ".join(part for part in (self.honorific, self.full_name) if part)
+
+    @property
+    def represents(self) -> str:
+        """The pilot city or organisation the delegate represents."""
+        if self.city is not None:
+            return f"{self.city.name}, {self.city.member_state.name}"
+        country = f", {self.other_country}" if self.other_country else ""
+        return f"{self.other_organisation}{country}"
+
+    @property
+    def is_officer(self) -> bool:
+        """Whether the delegate is one of the city's listed officers."""
+        return self.officer_id is not None
+
+    def __repr__(self) -> str:
+        return f"<Registration {self.reference} {self.status}>"
+
+
+class SessionSignup(db.Model):
+    """A registered delegate's place (or place in the queue) in one session."""
+
+    __tablename__ = "session_signup"
+    __table_args__ = (sa.Index("ix_session_signup_session_status", "session_id", "status"),)
+
+    registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="CASCADE"), primary_key=True
+    )
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("agenda_session.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[SignupStatus] = mapped_column(str_enum(SignupStatus, "signup_status"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    registration: Mapped[Registration] = relationship(back_populates="signups")
+    session: Mapped[AgendaSession] = relationship()
+
+
+class RegistrationLog(db.Model):
+    """One step in a registration's history: who did what, when."""
+
+    __tablename__ = "registration_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(sa.String(40))
+    actor: Mapped[str] = mapped_column(sa.String(120), default="delegate")
+    detail: Mapped[str] = mapped_column(sa.Text, default="")
+
+    registration: Mapped[Registration] = relationship(back_populates="history")

@@ -1,0 +1,131 @@
+"""The emails a registration's changes send, queued in the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from amf.calendar_uids import event_uid
+from amf.events.models import AgendaSession
+from amf.mail.invitations import InvitationMethod, invitation_attachment
+from amf.mail.services import RelatedObject, queue_templated_message
+from amf.registration.models import Registration
+from amf.registration.tokens import make_verification_token
+from amf.urls import absolute_url
+
+_SEQUENCE_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def _manage_url(registration: Registration) -> str:
+    from amf.registration.services import manage_token
+
+    return absolute_url("registration.manage", token=manage_token(registration))
+
+
+def _calendar_url(registration: Registration) -> str | None:
+    """The delegate's personal calendar feed; the calendar feature fills this in."""
+    return None
+
+
+def _send(template: str, registration: Registration, attachments=(), **context) -> None:
+    event = registration.event
+    queue_templated_message(
+        f"registration/{template}",
+        (registration.display_name, registration.email),
+        context={
+            "registration": registration,
+            "event": event,
+            "recipient_name": registration.display_name,
+            "manage_url": _manage_url(registration),
+            "calendar_url": _calendar_url(registration),
+            "event_url": absolute_url("events.event_page", slug=event.slug),
+            **context,
+        },
+        attachments=attachments,
+        related=RelatedObject("registration", registration.id),
+    )
+
+
+def _event_invitation(registration: Registration, method: InvitationMethod):
+    """The whole event as one calendar invitation for this delegate.
+
+    Its SEQUENCE counts minutes since 2020: each later message about the event, even for a
+    new registration after a cancellation, outranks the earlier ones in the delegate's
+    calendar.
+    """
+    from amf.db import utcnow
+
+    event = registration.event
+    window_start, window_end = event.window_starts_at, event.window_ends_at
+    return invitation_attachment(
+        method=method,
+        uid=event_uid(event.id),
+        sequence=int((utcnow() - _SEQUENCE_EPOCH).total_seconds() // 60),
+        summary=event.title,
+        starts_at=window_start,
+        ends_at=window_end,
+        tz_name=event.timezone,
+        attendee_email=registration.email,
+        attendee_name=registration.display_name,
+        location=", ".join(p for p in (event.venue_name, event.venue_address) if p),
+        description=event.theme or "",
+        url=absolute_url("events.event_page", slug=event.slug),
+    )
+
+
+def verification_requested(registration: Registration) -> None:
+    """Ask the delegate to confirm their address."""
+    token = make_verification_token(registration.id, registration.email)
+    _send("verify", registration, verify_url=absolute_url("registration.verify", token=token))
+
+
+def confirmed(registration: Registration, promoted: bool = False) -> None:
+    """A seat is the delegate's: manage link, calendar link and an invitation."""
+    _send(
+        "promoted" if promoted else "confirmed",
+        registration,
+        attachments=[_event_invitation(registration, InvitationMethod.REQUEST)],
+    )
+
+
+def waitlisted(registration: Registration) -> None:
+    """The event is full: the delegate waits in line."""
+    _send("waitlisted", registration)
+
+
+def awaiting_approval(registration: Registration) -> None:
+    """The organisers will decide."""
+    _send("awaiting_approval", registration)
+
+
+def rejected(registration: Registration, reason: str) -> None:
+    """The organisers declined the registration."""
+    _send("rejected", registration, reason=reason)
+
+
+def cancelled(
+    registration: Registration, sessions: Sequence[AgendaSession], by_delegate: bool
+) -> None:
+    """The registration is cancelled: remove the event from the delegate's calendar."""
+    _send(
+        "cancelled",
+        registration,
+        attachments=[_event_invitation(registration, InvitationMethod.CANCEL)],
+        sessions=sessions,
+        by_delegate=by_delegate,
+    )
+
+
+def sessions_changed(registration: Registration) -> None:
+    """Which sessions the delegate now holds a seat in, or waits for."""
+    _send("sessions_changed", registration)
+
+
+def session_promoted(registration: Registration, session: AgendaSession) -> None:
+    """A seat in a full session came free for the delegate."""
+    _send("session_promoted", registration, agenda_session=session)
+
+
+def manage_link(registration: Registration) -> None:
+    """The manage link again, on the delegate's request."""
+    _send("manage_link", registration)

@@ -1,0 +1,602 @@
+"""Every change of a registration's state, each one transaction that also queues its email.
+
+Seats are allocated under a row lock on the event (SELECT ... FOR UPDATE on PostgreSQL):
+verification, approval, cancellation, session changes and promotion of the same event
+take turns, so the last seat cannot be given twice nor left stranded. SQLite serialises
+writers but does not lock rows on read; the concurrency guarantees hold on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from amf.cities.models import Officer, PilotCity
+from amf.db import utcnow
+from amf.events.models import AgendaSession, Event, SessionStatus
+from amf.events.services import PUBLIC_STATUSES, registration_state
+from amf.extensions import db
+from amf.registration import notifications
+from amf.registration.models import (
+    ACTIVE_STATUSES,
+    DelegateCategory,
+    Registration,
+    RegistrationLog,
+    RegistrationStatus,
+    SessionSignup,
+    SignupStatus,
+)
+from amf.registration.tokens import (
+    derive_token,
+    email_digest,
+    hash_secret,
+    new_nonce,
+    new_reference,
+    read_verification_token,
+)
+
+
+class RegistrationError(Exception):
+    """A registration request that cannot be carried out, with a message for the delegate."""
+
+
+class RegistrationClosed(RegistrationError):
+    """The event does not take registrations now."""
+
+
+class AlreadyRegistered(RegistrationError):
+    """This email already has an active registration for the event."""
+
+
+@dataclass
+class DelegateDetails:
+    """What a delegate tells us about themselves, as plain values."""
+
+    given_names: str
+    email: str
+    category: DelegateCategory
+    family_name: str = ""
+    honorific: str = ""
+    phone: str = ""
+    position: str = ""
+    organisation: str = ""
+    city_id: int | None = None
+    officer_id: int | None = None
+    other_organisation: str = ""
+    other_country: str = ""
+    dietary_needs: str = ""
+    accessibility_needs: str = ""
+    listed_publicly: bool = False
+    session_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Verified:
+    """The outcome of following a verification link."""
+
+    registration: Registration
+    already_verified: bool = False
+
+
+# ---------------------------------------------------------------- submit
+
+
+def manage_token(registration: Registration) -> str:
+    """The token of the registration's manage link."""
+    return derive_token("manage", registration.manage_nonce)
+
+
+def _set_manage_nonce(registration: Registration) -> None:
+    registration.manage_nonce = new_nonce()
+    registration.manage_token_hash = hash_secret(manage_token(registration))
+
+
+def submit_registration(event: Event, details: DelegateDetails) -> Registration:
+    """Store a registration awaiting email verification and queue the verification email."""
+    now = utcnow()
+    if registration_state(event, now) != "open":
+        raise RegistrationClosed("This event is not taking registrations.")
+    email = details.email.strip().lower()
+    existing = find_active_registration(event, email)
+    if existing is not None and _expire_if_stale(existing, now):
+        existing = None
+    if existing is not None:
+        raise AlreadyRegistered("A registration with this email address already exists.")
+    city, officer = _check_city_and_officer(details)
+    sessions = _signup_sessions(event, details.session_ids)
+
+    registration = Registration(
+        event=event,
+        reference=new_reference(),
+        status=RegistrationStatus.PENDING_VERIFICATION,
+        email=email,
+        consented_privacy_at=now,
+        verify_by=now + timedelta(hours=current_app.config["AMF_VERIFY_HOURS"]),
+        city=city,
+        officer=officer,
+        **_detail_fields(details),
+    )
+    _set_manage_nonce(registration)
+    registration.signups = [
+        SessionSignup(session=s, status=SignupStatus.REQUESTED) for s in sessions
+    ]
+    _log(registration, "submitted")
+    db.session.add(registration)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError as exc:  # a concurrent submission won the unique index
+        db.session.rollback()
+        raise AlreadyRegistered("A registration with this email address already exists.") from exc
+    notifications.verification_requested(registration)
+    db.session.commit()
+    return registration
+
+
+def find_active_registration(event: Event, email: str) -> Registration | None:
+    """The active registration of this address for the event, if any (case-insensitive)."""
+    return db.session.scalars(
+        sa.select(Registration).where(
+            Registration.event_id == event.id,
+            sa.func.lower(Registration.email) == email.strip().lower(),
+            Registration.status.in_(ACTIVE_STATUSES),
+        )
+    ).first()
+
+
+# ---------------------------------------------------------------- verify
+
+
+def verify_registration(token: str) -> Verified:
+    """Confirm the email behind a verification link; raises InvalidLink or ExpiredLink."""
+    from amf.registration.tokens import InvalidLink
+
+    max_age = current_app.config["AMF_VERIFY_HOURS"] * 3600
+    registration_id, digest = read_verification_token(token, max_age)
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or not secrets.compare_digest(digest, email_digest(registration.email)):
+        raise InvalidLink
+    event = _lock_event(registration.event_id)
+    registration = _lock_registration(registration.id)
+    if registration.status != RegistrationStatus.PENDING_VERIFICATION:
+        db.session.rollback()
+        return Verified(registration, already_verified=True)
+    now = utcnow()
+    registration.verified_at = now
+    _log(registration, "verified")
+    if event.requires_approval:
+        _set_status(registration, RegistrationStatus.AWAITING_APPROVAL, now)
+        notifications.awaiting_approval(registration)
+    else:
+        _admit(event, registration, now)
+    db.session.commit()
+    return Verified(registration)
+
+
+# ---------------------------------------------------------------- organiser decisions
+
+
+def approve_registration(registration: Registration, actor: str) -> Registration:
+    """Admit a delegate awaiting approval: confirmed if a seat is free, else waitlisted."""
+    event = _lock_event(registration.event_id)
+    registration = _lock_registration(registration.id)
+    if registration.status != RegistrationStatus.AWAITING_APPROVAL:
+        raise RegistrationError("Only registrations awaiting approval can be approved.")
+    _log(registration, "approved", actor)
+    _admit(event, registration, utcnow())
+    db.session.commit()
+    return registration
+
+
+def reject_registration(registration: Registration, actor: str, reason: str = "") -> Registration:
+    """Decline a delegate awaiting approval."""
+    _lock_event(registration.event_id)
+    registration = _lock_registration(registration.id)
+    if registration.status != RegistrationStatus.AWAITING_APPROVAL:
+        raise RegistrationError("Only registrations awaiting approval can be rejected.")
+    _set_status(registration, RegistrationStatus.REJECTED, utcnow())
+    _log(registration, "rejected", actor, reason)
+    notifications.rejected(registration, reason)
+    db.session.commit()
+    return registration
+
+
+# ---------------------------------------------------------------- self-service
+
+
+def get_by_manage_token(token: str) -> Registration | None:
+    """The registration a manage link belongs to, with its event, city and sign-ups."""
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.manage_token_hash == hash_secret(token))
+        .options(
+            selectinload(Registration.event),
+            selectinload(Registration.city).selectinload(PilotCity.member_state),
+            selectinload(Registration.officer),
+            selectinload(Registration.signups).selectinload(SessionSignup.session),
+        )
+    ).one_or_none()
+
+
+def update_details(registration: Registration, details: DelegateDetails) -> Registration:
+    """Change a delegate's own details (not their email, which identifies them)."""
+    if not registration.status.is_active:
+        raise RegistrationError("This registration can no longer be changed.")
+    city, officer = _check_city_and_officer(details)
+    for name, value in _detail_fields(details).items():
+        setattr(registration, name, value)
+    registration.city, registration.officer = city, officer
+    _log(registration, "details changed")
+    db.session.commit()
+    return registration
+
+
+def change_sessions(registration: Registration, session_ids: Iterable[int]) -> Registration:
+    """Replace the sessions a delegate signed up for; freed seats go to the next in line."""
+    event = _lock_event(registration.event_id)
+    registration = _lock_registration(registration.id)
+    if not registration.status.is_active:
+        raise RegistrationError("This registration can no longer be changed.")
+    wanted = {s.id: s for s in _signup_sessions(event, session_ids)}
+    current = {signup.session_id: signup for signup in registration.signups}
+    now = utcnow()
+    freed: list[AgendaSession] = []
+    for session_id, signup in current.items():
+        if session_id not in wanted:
+            if signup.status == SignupStatus.CONFIRMED:
+                freed.append(signup.session)
+            registration.signups.remove(signup)
+    for session_id, session in wanted.items():
+        if session_id not in current:
+            signup = SessionSignup(session=session, status=SignupStatus.REQUESTED)
+            registration.signups.append(signup)
+            if registration.status == RegistrationStatus.CONFIRMED:
+                _allocate_signup(signup, now)
+    db.session.flush()
+    _log(registration, "sessions changed", detail=", ".join(s.title for s in wanted.values()))
+    for session in freed:
+        _promote_session_queue(session, now)
+    notifications.sessions_changed(registration)
+    db.session.commit()
+    return registration
+
+
+def cancel_registration(registration: Registration, actor: str = "delegate") -> Registration:
+    """Cancel a registration, free its seats and promote whoever waits for them."""
+    event = _lock_event(registration.event_id)
+    registration = _lock_registration(registration.id)
+    if not registration.status.is_active:
+        raise RegistrationError("This registration is already closed.")
+    had_seat = registration.status == RegistrationStatus.CONFIRMED
+    notify = registration.status != RegistrationStatus.PENDING_VERIFICATION
+    now = utcnow()
+    freed = [s.session for s in registration.signups if s.status == SignupStatus.CONFIRMED]
+    sessions_held = [s.session for s in registration.signups]
+    registration.signups.clear()
+    _set_status(registration, RegistrationStatus.CANCELLED, now)
+    _log(registration, "cancelled", actor)
+    db.session.flush()
+    if notify:
+        notifications.cancelled(registration, sessions_held, by_delegate=actor == "delegate")
+    if had_seat:
+        _promote_event_queue(event, now)
+    for session in freed:
+        _promote_session_queue(session, now)
+    db.session.commit()
+    return registration
+
+
+def resend_manage_link(event: Event, email: str) -> bool:
+    """Email the manage link again to an active registration of this address.
+
+    Returns whether one was found; callers must not reveal that to the visitor.
+    """
+    registration = find_active_registration(event, email)
+    if registration is None:
+        return False
+    _log(registration, "manage link resent")
+    notifications.manage_link(registration)
+    db.session.commit()
+    return True
+
+
+def revoke_manage_link(registration: Registration) -> Registration:
+    """Replace the manage link (e.g. after it was forwarded); the old one stops working."""
+    _set_manage_nonce(registration)
+    _log(registration, "manage link replaced")
+    notifications.manage_link(registration)
+    db.session.commit()
+    return registration
+
+
+def expire_unverified(now: datetime | None = None) -> int:
+    """Close registrations whose verification window passed; they held no seat."""
+    now = now or utcnow()
+    stale = db.session.scalars(
+        sa.select(Registration)
+        .where(
+            Registration.status == RegistrationStatus.PENDING_VERIFICATION,
+            Registration.verify_by < now,
+        )
+        .with_for_update(skip_locked=True)
+    ).all()
+    for registration in stale:
+        _expire_if_stale(registration, now)
+    db.session.commit()
+    return len(stale)
+
+
+def _expire_if_stale(registration: Registration, now: datetime) -> bool:
+    """Expire a registration whose verification window has passed (it holds nothing)."""
+    if (
+        registration.status != RegistrationStatus.PENDING_VERIFICATION
+        or registration.verify_by >= now
+    ):
+        return False
+    _set_status(registration, RegistrationStatus.EXPIRED, now)
+    registration.signups.clear()
+    _log(registration, "expired", "system")
+    db.session.flush()
+    return True
+
+
+# ---------------------------------------------------------------- delegations
+
+
+def pilot_cities_with_delegates(event: Event) -> int:
+    """How many pilot cities have at least one confirmed delegate at the event."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(sa.distinct(Registration.city_id))).where(
+                Registration.event_id == event.id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+                Registration.city_id.is_not(None),
+            )
+        )
+        or 0
+    )
+
+
+def listed_delegates(city: PilotCity) -> list[Registration]:
+    """A city's confirmed delegates who agreed to be listed publicly, by event then name."""
+    return list(
+        db.session.scalars(
+            sa.select(Registration)
+            .join(Registration.event)
+            .where(
+                Registration.city_id == city.id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+                Registration.listed_publicly.is_(True),
+                Event.status.in_(PUBLIC_STATUSES),
+            )
+            .order_by(Event.first_day.desc(), Registration.family_name, Registration.given_names)
+            .options(selectinload(Registration.event))
+        )
+    )
+
+
+# ---------------------------------------------------------------- seats
+
+
+def seats_taken(event: Event) -> int:
+    """How many delegates hold a confirmed seat at the event."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Registration)
+            .where(
+                Registration.event_id == event.id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+            )
+        )
+        or 0
+    )
+
+
+def session_seats_taken(session_ids: Iterable[int]) -> dict[int, int]:
+    """Confirmed sign-ups per session, in one query."""
+    ids = list(session_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(SessionSignup.session_id, sa.func.count())
+        .where(SessionSignup.session_id.in_(ids), SessionSignup.status == SignupStatus.CONFIRMED)
+        .group_by(SessionSignup.session_id)
+    )
+    taken = dict.fromkeys(ids, 0)
+    taken.update({session_id: count for session_id, count in rows})
+    return taken
+
+
+def signup_choices(event: Event) -> tuple[list[AgendaSession], dict[int, str]]:
+    """The sessions delegates may sign up for, each labelled with its time and free seats."""
+    from amf.main.templating import local_date, local_time_range
+
+    sessions = db.session.scalars(
+        sa.select(AgendaSession)
+        .where(
+            AgendaSession.event_id == event.id,
+            AgendaSession.takes_signups.is_(True),
+            AgendaSession.status == SessionStatus.SCHEDULED,
+        )
+        .order_by(AgendaSession.starts_at, AgendaSession.id)
+    ).all()
+    taken = session_seats_taken(s.id for s in sessions)
+    labels = {}
+    for s in sessions:
+        when = f"{local_date(s.starts_at, event.timezone)}, " + local_time_range(
+            s.starts_at, s.ends_at, event.timezone
+        )
+        if s.capacity is None:
+            seats = ""
+        elif taken[s.id] >= s.capacity:
+            seats = " (full: you join the waiting list)"
+        else:
+            seats = f" ({s.capacity - taken[s.id]} of {s.capacity} seats free)"
+        labels[s.id] = f"{s.title}: {when}{seats}"
+    return list(sessions), labels
+
+
+def _admit(event: Event, registration: Registration, now: datetime) -> None:
+    """Give a verified or approved delegate a seat, or a place on the waiting list."""
+    if event.capacity is None or seats_taken(event) < event.capacity:
+        _confirm(registration, now)
+    else:
+        _set_status(registration, RegistrationStatus.WAITLISTED, now)
+        registration.waitlisted_at = now
+        _log(registration, "waitlisted", "system")
+        notifications.waitlisted(registration)
+
+
+def _confirm(registration: Registration, now: datetime, promoted: bool = False) -> None:
+    _set_status(registration, RegistrationStatus.CONFIRMED, now)
+    db.session.flush()
+    for signup in registration.signups:
+        _allocate_signup(signup, now)
+    _log(registration, "promoted from the waiting list" if promoted else "confirmed", "system")
+    notifications.confirmed(registration, promoted=promoted)
+
+
+def _allocate_signup(signup: SessionSignup, now: datetime) -> None:
+    """Seat a confirmed delegate in a session, or queue them for it."""
+    session = signup.session
+    taken = session_seats_taken([session.id])[session.id]
+    if session.capacity is None or taken < session.capacity:
+        signup.status = SignupStatus.CONFIRMED
+    else:
+        signup.status = SignupStatus.WAITLISTED
+        signup.waitlisted_at = now
+    db.session.flush()
+
+
+def _promote_event_queue(event: Event, now: datetime) -> None:
+    """Fill free seats from the event's waiting list, first come first served."""
+    while event.capacity is None or seats_taken(event) < event.capacity:
+        following = db.session.scalars(
+            sa.select(Registration)
+            .where(
+                Registration.event_id == event.id,
+                Registration.status == RegistrationStatus.WAITLISTED,
+            )
+            .order_by(Registration.waitlisted_at, Registration.id)
+            .limit(1)
+        ).first()
+        if following is None:
+            return
+        _confirm(following, now, promoted=True)
+
+
+def _promote_session_queue(session: AgendaSession, now: datetime) -> None:
+    """Fill a session's free seats from its waiting list, first come first served."""
+    while True:
+        taken = session_seats_taken([session.id])[session.id]
+        if session.capacity is not None and taken >= session.capacity:
+            return
+        following = db.session.scalars(
+            sa.select(SessionSignup)
+            .join(SessionSignup.registration)
+            .where(
+                SessionSignup.session_id == session.id,
+                SessionSignup.status == SignupStatus.WAITLISTED,
+                Registration.status == RegistrationStatus.CONFIRMED,
+            )
+            .order_by(SessionSignup.waitlisted_at, SessionSignup.registration_id)
+            .limit(1)
+        ).first()
+        if following is None:
+            return
+        following.status = SignupStatus.CONFIRMED
+        db.session.flush()
+        _log(following.registration, "promoted in a session", "system", session.title)
+        notifications.session_promoted(following.registration, session)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _lock_event(event_id: int) -> Event:
+    """The event, locked until commit: seat changes for one event take turns."""
+    return db.session.scalars(sa.select(Event).where(Event.id == event_id).with_for_update()).one()
+
+
+def _lock_registration(registration_id: int) -> Registration:
+    """The registration, locked and re-read, so a decision uses its current state."""
+    return db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.id == registration_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _set_status(registration: Registration, status: RegistrationStatus, now: datetime) -> None:
+    registration.status = status
+    registration.status_changed_at = now
+
+
+def _log(
+    registration: Registration, action: str, actor: str = "delegate", detail: str = ""
+) -> None:
+    registration.history.append(RegistrationLog(action=action, actor=actor, detail=detail))
+
+
+def _detail_fields(details: DelegateDetails) -> dict:
+    """The registration columns a delegate fills in themselves."""
+    return {
+        "honorific": details.honorific.strip(),
+        "given_names": details.given_names.strip(),
+        "family_name": details.family_name.strip(),
+        "phone": details.phone.strip(),
+        "position": details.position.strip(),
+        "organisation": details.organisation.strip(),
+        "category": details.category,
+        "other_organisation": "" if details.city_id else details.other_organisation.strip(),
+        "other_country": "" if details.city_id else details.other_country.strip(),
+        "dietary_needs": details.dietary_needs.strip(),
+        "accessibility_needs": details.accessibility_needs.strip(),
+        "listed_publicly": details.listed_publicly,
+    }
+
+
+def _check_city_and_officer(details: DelegateDetails) -> tuple[PilotCity | None, Officer | None]:
+    """The chosen city and officer, checked to belong together."""
+    if details.city_id is None:
+        if not details.other_organisation.strip():
+            raise RegistrationError("Choose a pilot city or name your organisation.")
+        if details.officer_id is not None:
+            raise RegistrationError("Only a pilot city's own officers can register as one.")
+        return None, None
+    city = db.session.get(PilotCity, details.city_id)
+    if city is None:
+        raise RegistrationError("Choose one of the pilot cities.")
+    officer = None
+    if details.officer_id is not None:
+        officer = db.session.get(Officer, details.officer_id)
+        if officer is None or officer.city_id != city.id:
+            raise RegistrationError("That officer is not listed for the chosen city.")
+    return city, officer
+
+
+def _signup_sessions(event: Event, session_ids: Iterable[int]) -> list[AgendaSession]:
+    """The event's scheduled sessions that take sign-ups, among those asked for."""
+    ids = sorted(set(session_ids))
+    if not ids:
+        return []
+    sessions = db.session.scalars(
+        sa.select(AgendaSession).where(
+            AgendaSession.id.in_(ids),
+            AgendaSession.event_id == event.id,
+            AgendaSession.takes_signups.is_(True),
+            AgendaSession.status == SessionStatus.SCHEDULED,
+        )
+    ).all()
+    if len(sessions) != len(ids):
+        raise RegistrationError("One of the chosen sessions does not take sign-ups.")
+    return list(sessions)

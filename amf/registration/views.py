@@ -1,0 +1,196 @@
+"""Delegates' pages: register, verify, resend the link, and the self-service manage page."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, redirect, render_template, request, session, url_for
+
+from amf.cities.services import list_member_states_with_cities
+from amf.events.models import Event
+from amf.events.services import get_public_event, registration_state
+from amf.extensions import limiter
+from amf.registration import bp, forms, services
+from amf.registration.models import Registration, RegistrationStatus
+from amf.registration.tokens import ExpiredLink, InvalidLink
+
+_CHECK_EMAIL_KEY = "amf_check_email"
+
+
+def _form_rate_limit() -> str:
+    return current_app.config["AMF_FORM_RATE_LIMIT"]
+
+
+def _event_or_404(slug: str) -> Event:
+    event = get_public_event(slug)
+    if event is None:
+        abort(404)
+    return event
+
+
+def _prepare(form, event: Event) -> None:
+    """Fill a form's choices: cities, officers and the sessions that take sign-ups."""
+    if hasattr(form, "set_cities"):
+        form.set_cities(list_member_states_with_cities())
+    if hasattr(form, "set_sessions"):
+        sessions, labels = services.signup_choices(event)
+        form.set_sessions(sessions, labels)
+
+
+@bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@limiter.limit(_form_rate_limit, methods=["POST"])
+def register(slug: str):
+    """The registration form."""
+    event = _event_or_404(slug)
+    state = registration_state(event)
+    if state != "open":
+        return render_template("registration/closed.html", event=event, state=state)
+    form = forms.RegistrationForm()
+    _prepare(form, event)
+    already_registered = False
+    if form.validate_on_submit():
+        try:
+            registration = services.submit_registration(
+                event, form.details(form.email.data, form.sessions.data or [])
+            )
+        except services.AlreadyRegistered:
+            already_registered = True
+        except services.RegistrationError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            session[_CHECK_EMAIL_KEY] = registration.email
+            return redirect(url_for(".check_email", slug=slug), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "registration/register.html",
+        event=event,
+        form=form,
+        already_registered=already_registered,
+    ), status
+
+
+@bp.get("/events/<slug>/register/check-email")
+def check_email(slug: str):
+    """After submitting: look for the verification email."""
+    event = _event_or_404(slug)
+    return render_template(
+        "registration/check_email.html", event=event, email=session.get(_CHECK_EMAIL_KEY)
+    )
+
+
+@bp.route("/events/<slug>/register/resend", methods=["GET", "POST"])
+@limiter.limit(_form_rate_limit, methods=["POST"])
+def resend_link(slug: str):
+    """Email the manage link again; the answer never reveals whether the address is known."""
+    event = _event_or_404(slug)
+    form = forms.ResendLinkForm()
+    if form.validate_on_submit():
+        services.resend_manage_link(event, form.email.data)
+        return render_template("registration/resend_sent.html", event=event)
+    return render_template("registration/resend.html", event=event, form=form)
+
+
+@bp.get("/registrations/verify/<token>")
+def verify(token: str):
+    """Follow the link from the verification email."""
+    try:
+        result = services.verify_registration(token)
+    except ExpiredLink:
+        return render_template("registration/link_problem.html", problem="expired"), 410
+    except InvalidLink:
+        return render_template("registration/link_problem.html", problem="invalid"), 404
+    if result.registration.status == RegistrationStatus.EXPIRED:
+        return render_template("registration/link_problem.html", problem="expired"), 410
+    return render_template(
+        "registration/verified.html",
+        registration=result.registration,
+        already_verified=result.already_verified,
+        manage_token=services.manage_token(result.registration),
+    )
+
+
+def _registration_or_404(token: str) -> Registration:
+    registration = services.get_by_manage_token(token)
+    if registration is None:
+        abort(404)
+    return registration
+
+
+def _manage_page(registration: Registration, token: str, status: int = 200, **forms_given):
+    event = registration.event
+    details = forms_given.get("details_form") or forms.EditDetailsForm(
+        obj=registration,
+        city=str(registration.city_id or forms.OTHER_ORGANISATION),
+        officer_id=str(registration.officer_id or ""),
+        formdata=None,
+    )
+    sessions = forms_given.get("sessions_form") or forms.SessionsForm(
+        sessions=[s.session_id for s in registration.signups], formdata=None
+    )
+    cancel = forms_given.get("cancel_form") or forms.CancelForm(formdata=None)
+    for form in (details, sessions):
+        _prepare(form, event)
+    return render_template(
+        "registration/manage.html",
+        registration=registration,
+        event=event,
+        token=token,
+        details_form=details,
+        sessions_form=sessions,
+        cancel_form=cancel,
+        saved=request.args.get("saved"),
+    ), status
+
+
+@bp.get("/registrations/<token>")
+def manage(token: str):
+    """A delegate's own registration, reached by the secret link in their email."""
+    return _manage_page(_registration_or_404(token), token)
+
+
+@bp.post("/registrations/<token>/details")
+@limiter.limit(_form_rate_limit)
+def update_details(token: str):
+    """Save the delegate's own details."""
+    registration = _registration_or_404(token)
+    form = forms.EditDetailsForm()
+    _prepare(form, registration.event)
+    if form.validate_on_submit():
+        try:
+            services.update_details(registration, form.details(registration.email, []))
+        except services.RegistrationError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            return redirect(url_for(".manage", token=token, saved="details"), code=303)
+    return _manage_page(registration, token, 422, details_form=form)
+
+
+@bp.post("/registrations/<token>/sessions")
+@limiter.limit(_form_rate_limit)
+def update_sessions(token: str):
+    """Save the delegate's choice of sessions."""
+    registration = _registration_or_404(token)
+    form = forms.SessionsForm()
+    _prepare(form, registration.event)
+    if form.validate_on_submit():
+        try:
+            services.change_sessions(registration, form.sessions.data or [])
+        except services.RegistrationError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            return redirect(url_for(".manage", token=token, saved="sessions"), code=303)
+    return _manage_page(registration, token, 422, sessions_form=form)
+
+
+@bp.post("/registrations/<token>/cancel")
+@limiter.limit(_form_rate_limit)
+def cancel(token: str):
+    """Cancel the registration."""
+    registration = _registration_or_404(token)
+    form = forms.CancelForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel_registration(registration)
+        except services.RegistrationError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            return redirect(url_for(".manage", token=token, saved="cancelled"), code=303)
+    return _manage_page(registration, token, 422, cancel_form=form)

@@ -1,0 +1,281 @@
+"""The registration state machine: every change in one service, each queuing its email."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from builders import delegate, make_event, make_session, open_registration
+
+from amf.cities.models import Officer
+from amf.db import utcnow
+from amf.events.models import EventStatus
+from amf.extensions import db
+from amf.mail.models import OutboxMessage
+from amf.registration import services
+from amf.registration.models import Registration, RegistrationStatus, SignupStatus
+from amf.registration.tokens import ExpiredLink, InvalidLink, make_verification_token
+
+
+def _mail_to(address: str) -> list[OutboxMessage]:
+    rows = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    return [m for m in rows if any(r["email"] == address for r in m.recipients)]
+
+
+def _templates_sent_to(address: str) -> list[str]:
+    return [m.template for m in _mail_to(address)]
+
+
+def _register_and_verify(event, n: int, **fields) -> Registration:
+    registration = services.submit_registration(event, delegate(n, **fields))
+    token = make_verification_token(registration.id, registration.email)
+    return services.verify_registration(token).registration
+
+
+@pytest.fixture
+def event(seeded):
+    with seeded.app_context():
+        event = open_registration(make_event(), capacity=2)
+        db.session.commit()
+        yield event
+
+
+def test_submit_stores_pending_registration_and_queues_verification(event):
+    registration = services.submit_registration(event, delegate(1, email="Delegate1@Example.org"))
+    assert registration.status == RegistrationStatus.PENDING_VERIFICATION
+    assert registration.email == "delegate1@example.org"
+    assert registration.city.name == "Hanoi"
+    assert _templates_sent_to("delegate1@example.org") == ["registration/verify"]
+    message = _mail_to("delegate1@example.org")[0]
+    assert "/registrations/verify/" in message.text_body
+    assert registration.reference in message.text_body
+    assert [log.action for log in registration.history] == ["submitted"]
+
+
+def test_verification_confirms_then_waitlists_when_full(event):
+    first = _register_and_verify(event, 1)
+    second = _register_and_verify(event, 2)
+    third = _register_and_verify(event, 3)
+    assert [r.status for r in (first, second, third)] == [
+        RegistrationStatus.CONFIRMED,
+        RegistrationStatus.CONFIRMED,
+        RegistrationStatus.WAITLISTED,
+    ]
+    assert _templates_sent_to("delegate1@example.org") == [
+        "registration/verify",
+        "registration/confirmed",
+    ]
+    assert _templates_sent_to("delegate3@example.org")[-1] == "registration/waitlisted"
+    confirmation = _mail_to("delegate1@example.org")[-1]
+    assert "/registrations/" in confirmation.text_body
+    assert [a["method"] for a in confirmation.attachments] == ["REQUEST"]
+
+
+def test_cancelling_a_seat_promotes_the_first_in_line(event):
+    first = _register_and_verify(event, 1)
+    _register_and_verify(event, 2)
+    third = _register_and_verify(event, 3)
+    fourth = _register_and_verify(event, 4)
+    services.cancel_registration(first)
+    db.session.expire_all()
+    assert db.session.get(Registration, third.id).status == RegistrationStatus.CONFIRMED
+    assert db.session.get(Registration, fourth.id).status == RegistrationStatus.WAITLISTED
+    assert _templates_sent_to("delegate3@example.org")[-1] == "registration/promoted"
+    cancellation = _mail_to("delegate1@example.org")[-1]
+    assert cancellation.template == "registration/cancelled"
+    assert [a["method"] for a in cancellation.attachments] == ["CANCEL"]
+    assert services.seats_taken(event) == 2
+
+
+def test_verification_link_used_twice_says_already_verified(event):
+    registration = services.submit_registration(event, delegate(1))
+    token = make_verification_token(registration.id, registration.email)
+    assert not services.verify_registration(token).already_verified
+    again = services.verify_registration(token)
+    assert again.already_verified and again.registration.status == RegistrationStatus.CONFIRMED
+    assert _templates_sent_to("delegate1@example.org").count("registration/confirmed") == 1
+
+
+def test_forged_and_expired_verification_links_are_refused(event, monkeypatch):
+    registration = services.submit_registration(event, delegate(1))
+    token = make_verification_token(registration.id, registration.email)
+    with pytest.raises(InvalidLink):
+        services.verify_registration(token[:-2] + ("AA" if token[-2:] != "AA" else "BB"))
+    with pytest.raises(InvalidLink):
+        services.verify_registration(make_verification_token(registration.id, "other@example.org"))
+    with pytest.raises(InvalidLink):
+        services.verify_registration(make_verification_token(999999, registration.email))
+    import itsdangerous.timed
+
+    later = int(utcnow().timestamp()) + 49 * 3600
+    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: later)
+    with pytest.raises(ExpiredLink):
+        services.verify_registration(token)
+    assert db.session.get(Registration, registration.id).status == (
+        RegistrationStatus.PENDING_VERIFICATION
+    )
+
+
+def test_one_active_registration_per_email(event):
+    services.submit_registration(event, delegate(1))
+    with pytest.raises(services.AlreadyRegistered):
+        services.submit_registration(event, delegate(2, email="DELEGATE1@example.org"))
+    registration = services.find_active_registration(event, "delegate1@example.org")
+    services.cancel_registration(registration)
+    again = services.submit_registration(event, delegate(3, email="delegate1@example.org"))
+    assert again.status == RegistrationStatus.PENDING_VERIFICATION
+
+
+def test_database_refuses_a_second_active_registration(event):
+    services.submit_registration(event, delegate(1))
+    twin = services.submit_registration(event, delegate(2))
+    twin.email = "delegate1@example.org"
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_registration_window_and_event_status(seeded):
+    with seeded.app_context():
+        event = open_registration(make_event(slug="closed"))
+        event.registration_closes_at = utcnow() - timedelta(minutes=1)
+        event.registration_opens_at = utcnow() - timedelta(days=2)
+        draft = open_registration(make_event(slug="draft", status=EventStatus.DRAFT))
+        cancelled = open_registration(make_event(slug="off", status=EventStatus.CANCELLED))
+        db.session.commit()
+        for closed in (event, draft, cancelled):
+            with pytest.raises(services.RegistrationClosed):
+                services.submit_registration(closed, delegate(1))
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
+
+
+def test_unverified_registrations_expire_and_release_nothing(event):
+    _register_and_verify(event, 1)
+    stale = services.submit_registration(event, delegate(2))
+    fresh = services.submit_registration(event, delegate(3))
+    stale.verify_by = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    assert services.expire_unverified() == 1
+    db.session.expire_all()
+    assert db.session.get(Registration, stale.id).status == RegistrationStatus.EXPIRED
+    assert db.session.get(Registration, fresh.id).status == RegistrationStatus.PENDING_VERIFICATION
+    assert services.seats_taken(event) == 1
+
+
+def test_stale_pending_registration_does_not_block_registering_again(event, runner):
+    stale = services.submit_registration(event, delegate(1))
+    stale.verify_by = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    again = services.submit_registration(event, delegate(1, given_names="Retyped"))
+    assert again.status == RegistrationStatus.PENDING_VERIFICATION
+    assert db.session.get(Registration, stale.id).status == RegistrationStatus.EXPIRED
+    token = make_verification_token(stale.id, stale.email)
+    assert services.verify_registration(token).already_verified  # says so, changes nothing
+    assert db.session.get(Registration, stale.id).status == RegistrationStatus.EXPIRED
+
+
+def test_expire_command(event, runner):
+    stale = services.submit_registration(event, delegate(1))
+    stale.verify_by = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    result = runner.invoke(args=["amf", "expire-registrations"])
+    assert result.exit_code == 0 and "Expired 1 unverified registration(s)." in result.output
+
+
+def test_approval_mode(event):
+    event.requires_approval = True
+    db.session.commit()
+    waiting = _register_and_verify(event, 1)
+    assert waiting.status == RegistrationStatus.AWAITING_APPROVAL
+    assert _templates_sent_to("delegate1@example.org")[-1] == "registration/awaiting_approval"
+    services.approve_registration(waiting, actor="organiser@amf.test")
+    assert waiting.status == RegistrationStatus.CONFIRMED
+    declined = _register_and_verify(event, 2)
+    services.reject_registration(declined, actor="organiser@amf.test", reason="Duplicate delegate")
+    assert declined.status == RegistrationStatus.REJECTED
+    rejection = _mail_to("delegate2@example.org")[-1]
+    assert "Duplicate delegate" in rejection.text_body
+    with pytest.raises(services.RegistrationError):
+        services.approve_registration(declined, actor="organiser@amf.test")
+
+
+def test_officer_registers_as_themselves(event):
+    tantinny = db.session.scalars(
+        sa.select(Officer).where(Officer.name == "Tantinny Fung Chew Li")
+    ).one()
+    registration = _register_and_verify(
+        event, 1, city_id=tantinny.city_id, officer_id=tantinny.id, given_names="Tantinny"
+    )
+    assert registration.is_officer and registration.officer.name == "Tantinny Fung Chew Li"
+    hanoi_id = db.session.scalar(
+        sa.select(Officer.city_id).where(Officer.name == "Nguyen Duc Chung")
+    )
+    with pytest.raises(services.RegistrationError, match="not listed for the chosen city"):
+        services.submit_registration(event, delegate(2, city_id=hanoi_id, officer_id=tantinny.id))
+
+
+def test_other_organisation_needs_a_name(event):
+    registration = services.submit_registration(
+        event, delegate(1, other_organisation="UN-Habitat", other_country="Kenya")
+    )
+    assert registration.city is None and registration.represents == "UN-Habitat, Kenya"
+    with pytest.raises(services.RegistrationError):
+        services.submit_registration(event, delegate(2, city_id=None, other_organisation=" "))
+
+
+def test_session_waiting_list_is_served_in_order(event):
+    event.capacity = None
+    workshop = make_session(event, title="Workshop", takes_signups=True, capacity=1)
+    db.session.commit()
+    first = _register_and_verify(event, 1, session_ids=[workshop.id])
+    second = _register_and_verify(event, 2, session_ids=[workshop.id])
+    third = _register_and_verify(event, 3, session_ids=[workshop.id])
+    assert [r.signups[0].status for r in (first, second, third)] == [
+        SignupStatus.CONFIRMED,
+        SignupStatus.WAITLISTED,
+        SignupStatus.WAITLISTED,
+    ]
+    services.change_sessions(first, [])
+    db.session.expire_all()
+    statuses = {r.id: db.session.get(Registration, r.id).signups[0].status for r in (second, third)}
+    assert statuses == {second.id: SignupStatus.CONFIRMED, third.id: SignupStatus.WAITLISTED}
+    assert _templates_sent_to("delegate2@example.org")[-1] == "registration/session_promoted"
+
+
+def test_sessions_must_take_signups_and_belong_to_the_event(event):
+    plenary = make_session(event, title="Plenary")
+    other_event = make_event(slug="other")
+    elsewhere = make_session(other_event, title="Elsewhere", takes_signups=True)
+    db.session.commit()
+    for session_id in (plenary.id, elsewhere.id, 424242):
+        with pytest.raises(services.RegistrationError):
+            services.submit_registration(event, delegate(1, session_ids=[session_id]))
+
+
+def test_manage_link_finds_the_registration_and_can_be_replaced(event):
+    registration = _register_and_verify(event, 1)
+    token = services.manage_token(registration)
+    assert len(token) >= 43
+    assert services.get_by_manage_token(token).id == registration.id
+    assert services.get_by_manage_token(token[:-1]) is None
+    assert services.get_by_manage_token("") is None
+    services.revoke_manage_link(registration)
+    assert services.get_by_manage_token(token) is None
+    assert services.get_by_manage_token(services.manage_token(registration)).id == registration.id
+
+
+def test_resend_manage_link_only_mails_known_addresses(event):
+    _register_and_verify(event, 1)
+    assert services.resend_manage_link(event, "DELEGATE1@example.org")
+    assert _templates_sent_to("delegate1@example.org")[-1] == "registration/manage_link"
+    assert not services.resend_manage_link(event, "stranger@example.org")
+    assert _mail_to("stranger@example.org") == []
+
+
+def test_rolled_back_registration_leaves_no_email(event):
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
+    with pytest.raises(services.RegistrationError):
+        services.submit_registration(event, delegate(1, session_ids=[123456]))
+    after = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
+    assert before == after
