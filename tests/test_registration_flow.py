@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
 from email.message import EmailMessage
 
 import icalendar
 import pytest
+import redis
 import sqlalchemy as sa
 from builders import make_event, make_session, open_registration
+from conftest import close_database, make_app
 
 from amf.cities.models import Officer, PilotCity
 from amf.extensions import db
@@ -323,8 +326,6 @@ def test_listed_delegates_appear_on_their_city_page_only_with_consent(
 
 
 def test_rate_limit_answers_429_with_a_friendly_page(database_url, tmp_path, seeded, event):
-    from conftest import close_database, make_app
-
     limited = make_app(
         database_url, tmp_path, RATELIMIT_ENABLED=True, AMF_FORM_RATE_LIMIT="2 per minute"
     )
@@ -339,12 +340,6 @@ def test_rate_limit_answers_429_with_a_friendly_page(database_url, tmp_path, see
 
 def test_rate_limits_are_shared_through_redis(database_url, tmp_path, seeded, event):
     """Two app instances on one Redis count the same client's posts together."""
-    import os
-
-    import redis
-
-    from conftest import close_database, make_app
-
     url = os.environ.get("AMF_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2).ping()
@@ -353,8 +348,9 @@ def test_rate_limits_are_shared_through_redis(database_url, tmp_path, seeded, ev
             pytest.fail(f"CI must run the Redis test: {exc}")
         pytest.skip(f"Redis not reachable at {url}: {exc}")
     redis.Redis.from_url(url).flushdb()
-    settings = dict(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=url,
-                    AMF_FORM_RATE_LIMIT="2 per minute")
+    settings = dict(
+        RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=url, AMF_FORM_RATE_LIMIT="2 per minute"
+    )
     first, second = (make_app(database_url, tmp_path, **settings) for _ in range(2))
     codes = [
         post_registration(instance.test_client(), event, form_for(instance, n)).status_code
