@@ -36,6 +36,7 @@ def create_app(config: str | type | Mapping[str, Any] | None = None) -> Flask:
     load_config(app, config)
     register_extensions(app)
     register_mail(app)
+    register_revision_tracking(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -90,6 +91,13 @@ def register_extensions(app: Flask) -> None:
 
         hops = app.config["AMF_TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def register_revision_tracking(app: Flask) -> None:
+    """Count agenda changes for calendar SEQUENCE and feed caches."""
+    from amf.events.revisions import install_revision_tracking
+
+    install_revision_tracking()
 
 
 def register_mail(app: Flask) -> None:

@@ -48,3 +48,62 @@ def test_check_reports_drift_when_models_and_migrations_differ(tmp_path):
     result = runner.invoke(args=["db", "check"])
     assert result.exit_code != 0
     close_database(app)
+
+
+def test_existing_registrations_survive_and_get_a_calendar_token_on_sqlite(tmp_path):
+    """SQLite rebuilds tables to alter them: the rows pointing at them must survive."""
+    _upgrade_with_a_registration(f"sqlite:///{tmp_path / 'data.sqlite3'}", tmp_path)
+
+
+@pytest.mark.postgres
+def test_existing_registrations_get_a_calendar_token_on_postgresql(postgres_admin_url, tmp_path):
+    with temporary_postgres_database(postgres_admin_url) as url:
+        _upgrade_with_a_registration(url, tmp_path)
+
+
+def _upgrade_with_a_registration(url: str, tmp_path) -> None:
+    """The migration that adds personal feeds gives rows already there a token the app accepts."""
+    from datetime import UTC, datetime
+
+    from amf.registration.models import Registration
+    from amf.registration.services import calendar_token, get_by_calendar_token
+
+    app = make_app(url, tmp_path)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "7efa6805df70"]).exit_code == 0
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    if url.startswith("sqlite"):
+        now = now.replace(tzinfo=None)
+    with app.app_context():
+        db.session.execute(
+            sa.text(
+                "INSERT INTO event (slug, title, description, first_day, last_day, timezone,"
+                " venue_name, venue_address, host_city_name, host_country, organiser, status,"
+                " is_demo, requires_approval, window_starts_at, window_ends_at, created_at,"
+                " updated_at) VALUES ('e', 'E', '', '2030-01-02', '2030-01-02', 'Asia/Jakarta',"
+                " 'V', '', '', '', 'O', 'published', :no, :no, :now, :later, :now, :now)"
+            ),
+            {"now": now, "later": now.replace(day=3), "no": False},
+        )
+        db.session.execute(
+            sa.text(
+                "INSERT INTO registration (event_id, reference, status, honorific, given_names,"
+                " family_name, email, phone, position, organisation, category, other_organisation,"
+                " other_country, dietary_needs, accessibility_needs, consented_privacy_at,"
+                " listed_publicly, manage_nonce, manage_token_hash, created_at, updated_at,"
+                " verify_by, status_changed_at) VALUES (1, 'REF00001', 'confirmed', '', 'A', '',"
+                " 'a@example.org', '', '', '', 'observer', 'Org', '', '', '', :now, :no, 'n', 'h',"
+                " :now, :now, :now, :now)"
+            ),
+            {"now": now, "no": False},
+        )
+        db.session.commit()
+        assert db.session.scalar(sa.text("SELECT count(*) FROM registration")) == 1
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(sa.text("SELECT count(*) FROM registration")) == 1
+        registration = db.session.scalars(sa.select(Registration)).one()
+        assert len(registration.calendar_nonce) == 32
+        assert get_by_calendar_token(calendar_token(registration)).id == registration.id
+    close_database(app)

@@ -98,6 +98,12 @@ class Event(db.Model):
     # Verified delegates wait for an organiser's approval instead of being confirmed at once.
     requires_approval: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     is_demo: Mapped[bool] = mapped_column(default=False)
+    # Bumped by amf.events.revisions on any change to the agenda (sessions, rooms, tracks,
+    # speakers): a cheap version for caching feeds and pages.
+    agenda_revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    agenda_modified_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=sa.func.now()
+    )
     # Derived from first_day, last_day and timezone (see _sync_event_window); stored so the
     # database itself can keep every session inside the event's days.
     window_starts_at: Mapped[datetime] = mapped_column(UTCDateTime)

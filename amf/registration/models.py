@@ -144,6 +144,10 @@ class Registration(db.Model):
     # pages look it up by the token's SHA-256, so the database alone never yields a link.
     manage_nonce: Mapped[str] = mapped_column(sa.String(32))
     manage_token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The personal calendar feed has its own secret, so sharing a feed URL never shares the
+    # manage link; regenerating it (a new nonce) stops the old feed URL.
+    calendar_nonce: Mapped[str] = mapped_column(sa.String(32))
+    calendar_token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     verify_by: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -97,6 +97,26 @@ def _set_manage_nonce(registration: Registration) -> None:
     registration.manage_token_hash = hash_secret(manage_token(registration))
 
 
+def calendar_token(registration: Registration) -> str:
+    """The token of the registration's personal calendar feed."""
+    return derive_token("calendar", registration.calendar_nonce)
+
+
+def set_calendar_nonce(registration: Registration) -> None:
+    """Give the registration a new personal-feed token; the previous feed URL stops working."""
+    registration.calendar_nonce = new_nonce()
+    registration.calendar_token_hash = hash_secret(calendar_token(registration))
+
+
+def get_by_calendar_token(token: str) -> Registration | None:
+    """The registration whose personal calendar feed this token opens."""
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalars(
+        sa.select(Registration).where(Registration.calendar_token_hash == hash_secret(token))
+    ).one_or_none()
+
+
 def submit_registration(event: Event, details: DelegateDetails) -> Registration:
     """Store a registration awaiting email verification and queue the verification email."""
     now = utcnow()
@@ -123,6 +143,7 @@ def submit_registration(event: Event, details: DelegateDetails) -> Registration:
         **_detail_fields(details),
     )
     _set_manage_nonce(registration)
+    set_calendar_nonce(registration)
     registration.signups = [
         SessionSignup(session=s, status=SignupStatus.REQUESTED) for s in sessions
     ]

@@ -1,0 +1,1 @@
+"""iCalendar for agendas: feeds, downloads and the invitations emails carry."""

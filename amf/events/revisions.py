@@ -1,0 +1,70 @@
+"""Revision tracking for calendars: every agenda change is counted where it happens.
+
+Calendar clients only take an update when a session's SEQUENCE rises, and feed caches are
+keyed by the event's agenda revision. Doing both in a flush hook means no service, import or
+command that changes sessions can forget to.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from amf.db import utcnow
+from amf.events.models import AgendaSession, Event, Room, Speaker, Track
+
+# A change to any of these is one a calendar must show, so it raises SEQUENCE. Foreign keys
+# and their relationships both count: a relationship fills its key only during the flush.
+CALENDAR_FIELDS = (
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "status",
+    "kind",
+    "room_id",
+    "room",
+    "track_id",
+    "track",
+    "speakers",
+)
+
+
+def _session_changed(session: AgendaSession) -> bool:
+    state = sa.inspect(session)
+    return any(state.attrs[name].history.has_changes() for name in CALENDAR_FIELDS)
+
+
+def _event_of(obj) -> Event | None:
+    if isinstance(obj, AgendaSession | Room | Track | Speaker):
+        return obj.event
+    return None
+
+
+def bump_revisions(session: Session, flush_context, instances) -> None:
+    """Raise the SEQUENCE of changed sessions and the agenda revision of their events."""
+    now = utcnow()
+    touched: set[int] = set()
+    events: list[Event] = []
+    for obj in list(session.dirty):
+        if isinstance(obj, AgendaSession) and session.is_modified(obj) and _session_changed(obj):
+            obj.revision = (obj.revision or 0) + 1
+            obj.modified_at = now
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if obj in session.dirty and not session.is_modified(obj):
+            continue
+        event = _event_of(obj)
+        if event is not None and id(event) not in touched:
+            touched.add(id(event))
+            events.append(event)
+    for event in events:
+        if sa.inspect(event).deleted or event in session.deleted:
+            continue
+        event.agenda_revision = (event.agenda_revision or 0) + 1
+        event.agenda_modified_at = now
+
+
+def install_revision_tracking() -> None:
+    """Listen on every session's flushes (idempotent)."""
+    if not sa.event.contains(Session, "before_flush", bump_revisions):
+        sa.event.listen(Session, "before_flush", bump_revisions)
