@@ -22,9 +22,10 @@ def _agenda_queries(app, client, slug: str, sessions: int) -> int:
 
 def test_agenda_query_count_does_not_grow_with_sessions(seeded, client):
     small = _agenda_queries(seeded, client, "small", 10)
-    large = _agenda_queries(seeded, client, "large", 500)
+    # Past 500, where eager loaders that fetch in chunks of 500 would add queries.
+    large = _agenda_queries(seeded, client, "large", 1200)
     assert small == large
-    assert small <= 10
+    assert small <= 8
 
 
 @pytest.mark.parametrize("url", ["/events/{slug}/speakers/", "/events/{slug}/", "/"])

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload, subqueryload
 
 from amf.cities.models import Officer, PilotCity
 from amf.db import utcnow
@@ -18,6 +18,17 @@ PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
 
 _SPEAKER_DETAILS = (
     selectinload(Speaker.officer).selectinload(Officer.city).selectinload(PilotCity.member_state)
+)
+# For whole agendas: selectinload fetches 500 parents per query, so past 500 sessions it
+# would add queries. Rooms and tracks join into the main query; speakers (with their
+# officer, city and state, each one row) come in one subquery whatever the agenda's size.
+_AGENDA_OPTIONS = (
+    joinedload(AgendaSession.room),
+    joinedload(AgendaSession.track),
+    subqueryload(AgendaSession.speakers)
+    .joinedload(Speaker.officer)
+    .joinedload(Officer.city)
+    .joinedload(PilotCity.member_state),
 )
 
 
@@ -66,11 +77,7 @@ def load_agenda(event: Event) -> list[AgendaDay]:
         .where(AgendaSession.event_id == event.id)
         .outerjoin(AgendaSession.room)
         .order_by(AgendaSession.starts_at, Room.position, AgendaSession.id)
-        .options(
-            selectinload(AgendaSession.room),
-            selectinload(AgendaSession.track),
-            selectinload(AgendaSession.speakers).options(_SPEAKER_DETAILS),
-        )
+        .options(*_AGENDA_OPTIONS)
     ).all()
     by_day: dict[date, list[AgendaSession]] = {day: [] for day in event.days}
     for session in sessions:
