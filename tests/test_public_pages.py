@@ -47,7 +47,8 @@ def test_every_public_page_renders(demo, client):
 def test_event_page_states_theme_dates_venue_and_organiser(demo, client):
     text = client.get("/events/amf-2022/").text
     assert "6–7 October 2022" in text
-    assert "Surabaya, East Java, Indonesia" in text
+    assert "Surabaya<br>Surabaya, East Java, Indonesia" not in text  # said once, not twice
+    assert "<dd>Surabaya, East Java, Indonesia</dd>" in text
     assert "UCLG ASPAC" in text
     assert "Asia/Jakarta (WIB, UTC+07:00)" in text
     assert "Registration closed on Wednesday 5 October 2022" in text
@@ -175,6 +176,32 @@ def test_event_text_is_escaped(seeded, client):
         text = client.get(url).text
         assert "<script>alert(1)" not in text and "<img src=x" not in text
         assert "&lt;script&gt;" in text or "&lt;img" in text
+
+
+@pytest.mark.parametrize(
+    ("name", "address", "city", "country", "expected"),
+    [
+        (
+            "Surabaya",
+            "Surabaya, East Java, Indonesia",
+            "Surabaya",
+            "Indonesia",
+            ["Surabaya, East Java, Indonesia"],
+        ),
+        (
+            "Grand City Convex",
+            "Jl. Walikota Mustajab 1",
+            "Surabaya",
+            "Indonesia",
+            ["Grand City Convex", "Jl. Walikota Mustajab 1", "Surabaya, Indonesia"],
+        ),
+        ("Hall A", "Hall A", "", "", ["Hall A"]),
+        ("Hall A", "", "", "", ["Hall A"]),
+    ],
+)
+def test_venue_lines_say_each_thing_once(name, address, city, country, expected):
+    event = Event(venue_name=name, venue_address=address, host_city_name=city, host_country=country)
+    assert event.venue_lines == expected
 
 
 def test_event_model_lists_its_days(seeded):

@@ -243,6 +243,19 @@ def test_session_waiting_list_is_served_in_order(event):
     assert _templates_sent_to("delegate2@example.org")[-1] == "registration/session_promoted"
 
 
+def test_sessions_at_the_same_time_cannot_both_be_chosen(event):
+    morning = make_session(event, "09:00", "10:30", title="Morning workshop", takes_signups=True)
+    overlap = make_session(event, "10:00", "11:00", title="Overlapping panel", takes_signups=True)
+    after = make_session(event, "10:30", "11:30", title="Next workshop", takes_signups=True)
+    db.session.commit()
+    with pytest.raises(services.RegistrationError, match="at the same time"):
+        services.submit_registration(event, delegate(1, session_ids=[morning.id, overlap.id]))
+    registration = services.submit_registration(
+        event, delegate(2, session_ids=[morning.id, after.id])
+    )
+    assert len(registration.signups) == 2
+
+
 def test_sessions_must_take_signups_and_belong_to_the_event(event):
     plenary = make_session(event, title="Plenary")
     other_event = make_event(slug="other")

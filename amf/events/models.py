@@ -140,6 +140,26 @@ class Event(db.Model):
         return [self.first_day + timedelta(days=n) for n in range(count)]
 
     @property
+    def venue_lines(self) -> list[str]:
+        """Venue, address and host city/country, leaving out a line the others already say.
+
+        The demo's venue "Surabaya" and place "Surabaya, Indonesia" are both inside the
+        address "Surabaya, East Java, Indonesia", which alone is shown.
+        """
+        place = ", ".join(part for part in (self.host_city_name, self.host_country) if part)
+        lines = [line for line in (self.venue_name, self.venue_address, place) if line]
+
+        def parts(line: str) -> set[str]:
+            return {part.strip().casefold() for part in line.split(",")}
+
+        kept = list(range(len(lines)))
+        for index in range(len(lines)):
+            others = set().union(*(parts(lines[k]) for k in kept if k != index))
+            if len(kept) > 1 and parts(lines[index]) <= others:
+                kept.remove(index)
+        return [lines[k] for k in kept]
+
+    @property
     def is_public(self) -> bool:
         """Whether the public may see the event (cancelled events stay visible, marked)."""
         return self.status in (EventStatus.PUBLISHED, EventStatus.CANCELLED)

@@ -8,6 +8,7 @@ writers but does not lock rows on read; the concurrency guarantees hold on Postg
 
 from __future__ import annotations
 
+import itertools
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -620,4 +621,12 @@ def _signup_sessions(event: Event, session_ids: Iterable[int]) -> list[AgendaSes
     ).all()
     if len(sessions) != len(ids):
         raise RegistrationError("One of the chosen sessions does not take sign-ups.")
-    return list(sessions)
+    ordered = sorted(sessions, key=lambda s: s.starts_at)
+    # Sorted by start, any overlap shows up between neighbours.
+    for earlier, later in itertools.pairwise(ordered):
+        if later.starts_at < earlier.ends_at:
+            raise RegistrationError(
+                f"“{earlier.title}” and “{later.title}” take place at the same time: "
+                "choose one of them."
+            )
+    return ordered
