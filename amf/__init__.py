@@ -39,6 +39,7 @@ def create_app(config: str | type | Mapping[str, Any] | None = None) -> Flask:
     register_revision_tracking(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_security_headers(app)
     register_template_helpers(app)
     register_commands(app)
     return app
@@ -121,6 +122,13 @@ def register_blueprints(app: Flask) -> None:
 def register_errorhandlers(app: Flask) -> None:
     """Render HTTP errors with our own pages."""
     from amf.main.errors import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    """CSP, framing, sniffing and referrer protections on every response."""
+    from amf.security import register
 
     register(app)
 
