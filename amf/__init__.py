@@ -34,6 +34,7 @@ def create_app(config: str | type | Mapping[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
     )
     load_config(app, config)
+    register_url_converters(app)
     register_extensions(app)
     register_mail(app)
     register_revision_tracking(app)
@@ -68,6 +69,13 @@ def load_config(app: Flask, config: str | type | Mapping[str, Any] | None) -> No
     if url.startswith("postgresql://"):  # psycopg 3, not the psycopg2 default
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     app.config["SQLALCHEMY_DATABASE_URI"] = url
+
+
+def register_url_converters(app: Flask) -> None:
+    """<slug:...> and <token:...>: malformed slugs and tokens are 404s before any query."""
+    from amf.urls import register_converters
+
+    register_converters(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
+from werkzeug.routing import BaseConverter
 
 
 def absolute_url(endpoint: str, **values: Any) -> str:
@@ -15,3 +16,21 @@ def absolute_url(endpoint: str, **values: Any) -> str:
         base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
     )
     return adapter.build(endpoint, values, force_external=True)
+
+
+class SlugConverter(BaseConverter):
+    """Lower-case letters, digits and hyphens: anything else is a 404 before any query."""
+
+    regex = r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?"
+
+
+class TokenConverter(BaseConverter):
+    """URL-safe base64 with dots (itsdangerous) and a sane length; anything else is a 404."""
+
+    regex = r"[A-Za-z0-9_\-.]{16,400}"
+
+
+def register_converters(app) -> None:
+    """Make <slug:...> and <token:...> available to every blueprint."""
+    app.url_map.converters["slug"] = SlugConverter
+    app.url_map.converters["token"] = TokenConverter

@@ -16,7 +16,7 @@ def directory():
     return render_template("cities/directory.html", states=states, city_map=draw_city_map(cities))
 
 
-@bp.get("/<slug>")
+@bp.get("/<slug:slug>")
 def city_page(slug: str):
     """One city and its Chief Smart City Officers."""
     from amf.registration.services import listed_delegates

@@ -17,7 +17,7 @@ def _event_or_404(slug: str) -> Event:
     return event
 
 
-@bp.get("/<slug>/")
+@bp.get("/<slug:slug>/")
 def event_page(slug: str):
     """An event's home page: theme, dates, venue, organiser."""
     from amf.registration.services import pilot_cities_with_delegates
@@ -31,7 +31,7 @@ def event_page(slug: str):
     )
 
 
-@bp.get("/<slug>/agenda")
+@bp.get("/<slug:slug>/agenda")
 def agenda(slug: str):
     """The agenda by day, in the event's time zone and optionally a second one."""
     event = _event_or_404(slug)
@@ -49,7 +49,7 @@ def agenda(slug: str):
     )
 
 
-@bp.get("/<slug>/sessions/<int:session_id>")
+@bp.get("/<slug:slug>/sessions/<int:session_id>")
 def session_page(slug: str, session_id: int):
     """One session with its speakers and their cities."""
     event = _event_or_404(slug)
@@ -59,7 +59,7 @@ def session_page(slug: str, session_id: int):
     return render_template("events/session.html", event=event, session=session)
 
 
-@bp.get("/<slug>/speakers/")
+@bp.get("/<slug:slug>/speakers/")
 def speakers(slug: str):
     """Everyone speaking at the event."""
     event = _event_or_404(slug)
@@ -68,7 +68,7 @@ def speakers(slug: str):
     )
 
 
-@bp.get("/<slug>/speakers/<int:speaker_id>")
+@bp.get("/<slug:slug>/speakers/<int:speaker_id>")
 def speaker_page(slug: str, speaker_id: int):
     """One speaker and their sessions."""
     event = _event_or_404(slug)

@@ -70,7 +70,8 @@ class DelegateDetailsForm(FlaskForm):
         "Representing",
         validators=[InputRequired(message="Choose a pilot city, or another organisation.")],
     )
-    officer_id = RadioField("Are you one of this city's listed officers?", validate_choice=True)
+    # Checked in validate(): a form without the radio group simply means "not an officer".
+    officer_id = RadioField("Are you one of this city's listed officers?", validate_choice=False)
     other_organisation = _text("Organisation name", 200)
     other_country = _text("Country", 100)
     dietary_needs = TextAreaField(
@@ -111,7 +112,11 @@ class DelegateDetailsForm(FlaskForm):
         if city == OTHER_ORGANISATION and not self.other_organisation.data:
             self.other_organisation.errors.append("Enter the name of your organisation.")
             valid = False
-        if self.officer_id.data and city in ("", OTHER_ORGANISATION):
+        officer = self.officer_id.data or ""
+        if officer and officer not in {choice.value for choice in self.officer_id.choices}:
+            self.officer_id.errors.append("Choose one of the listed officers, or “No”.")
+            valid = False
+        elif officer and city in ("", OTHER_ORGANISATION):
             self.officer_id.errors.append("Choose the officer's city first.")
             valid = False
         return valid

@@ -35,7 +35,7 @@ def _prepare(form, event: Event) -> None:
         form.set_sessions(sessions, labels)
 
 
-@bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@bp.route("/events/<slug:slug>/register", methods=["GET", "POST"])
 @limiter.limit(_form_rate_limit, methods=["POST"])
 def register(slug: str):
     """The registration form."""
@@ -67,7 +67,7 @@ def register(slug: str):
     ), status
 
 
-@bp.get("/events/<slug>/register/check-email")
+@bp.get("/events/<slug:slug>/register/check-email")
 def check_email(slug: str):
     """After submitting: look for the verification email."""
     event = _event_or_404(slug)
@@ -76,7 +76,7 @@ def check_email(slug: str):
     )
 
 
-@bp.route("/events/<slug>/register/resend", methods=["GET", "POST"])
+@bp.route("/events/<slug:slug>/register/resend", methods=["GET", "POST"])
 @limiter.limit(_form_rate_limit, methods=["POST"])
 def resend_link(slug: str):
     """Email the manage link again; the answer never reveals whether the address is known."""
@@ -140,13 +140,13 @@ def _manage_page(registration: Registration, token: str, status: int = 200, **fo
     ), status
 
 
-@bp.get("/registrations/<token>")
+@bp.get("/registrations/<token:token>")
 def manage(token: str):
     """A delegate's own registration, reached by the secret link in their email."""
     return _manage_page(_registration_or_404(token), token)
 
 
-@bp.post("/registrations/<token>/details")
+@bp.post("/registrations/<token:token>/details")
 @limiter.limit(_form_rate_limit)
 def update_details(token: str):
     """Save the delegate's own details."""
@@ -163,7 +163,7 @@ def update_details(token: str):
     return _manage_page(registration, token, 422, details_form=form)
 
 
-@bp.post("/registrations/<token>/sessions")
+@bp.post("/registrations/<token:token>/sessions")
 @limiter.limit(_form_rate_limit)
 def update_sessions(token: str):
     """Save the delegate's choice of sessions."""
@@ -180,7 +180,7 @@ def update_sessions(token: str):
     return _manage_page(registration, token, 422, sessions_form=form)
 
 
-@bp.post("/registrations/<token>/cancel")
+@bp.post("/registrations/<token:token>/cancel")
 @limiter.limit(_form_rate_limit)
 def cancel(token: str):
     """Cancel the registration."""
