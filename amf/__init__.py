@@ -119,12 +119,13 @@ def register_mail(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach one blueprint per feature."""
-    from amf import cities, events, main, registration
+    from amf import calendar, cities, events, main, registration
 
     app.register_blueprint(main.bp)
     app.register_blueprint(events.bp)
     app.register_blueprint(cities.bp)
     app.register_blueprint(registration.bp)
+    app.register_blueprint(calendar.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

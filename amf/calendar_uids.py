@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -22,3 +23,8 @@ def session_uid(session_id: int) -> str:
 def event_uid(event_id: int) -> str:
     """The UID of a whole event, e.g. 'event-7@amf.example.org'."""
     return f"event-{event_id}@{calendar_host()}"
+
+
+def guid_for(uid: str) -> uuid.UUID:
+    """A UUID derived from a calendar UID, for formats that want one (the schedule's guid)."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"urn:amf-calendar-uid:{uid}")

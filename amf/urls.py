@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,11 +12,20 @@ from werkzeug.routing import BaseConverter
 
 def absolute_url(endpoint: str, **values: Any) -> str:
     """The public address of an endpoint, usable outside a request (workers, CLI, services)."""
+    return absolute_url_builder()(endpoint, **values)
+
+
+def absolute_url_builder() -> Callable[..., str]:
+    """absolute_url with the URL adapter bound once, for building many links in a row."""
     base = urlsplit(current_app.config["AMF_BASE_URL"])
     adapter = current_app.url_map.bind(
         base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
     )
-    return adapter.build(endpoint, values, force_external=True)
+
+    def build(endpoint: str, **values: Any) -> str:
+        return adapter.build(endpoint, values, force_external=True)
+
+    return build
 
 
 class SlugConverter(BaseConverter):

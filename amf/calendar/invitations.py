@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from amf.calendar_uids import session_uid
+from amf.calendar.entries import session_entry
 from amf.events.models import AgendaSession
 from amf.mail.invitations import InvitationMethod, invitation_attachment
 from amf.mail.models import Attachment
-from amf.urls import absolute_url
 
 
 def session_invitation(
@@ -23,24 +22,22 @@ def session_invitation(
     """
     method = InvitationMethod(method)
     event = session.event
+    entry = session_entry(session, event)
     sequence = session.revision
     if method is InvitationMethod.CANCEL and not session.is_cancelled:
         sequence += 1
-    location = ", ".join(
-        part for part in (session.room.name if session.room else "", event.venue_name) if part
-    )
     return invitation_attachment(
         method=method,
-        uid=session_uid(session.id),
+        uid=entry.uid,
         sequence=sequence,
-        summary=session.title,
-        starts_at=session.starts_at,
-        ends_at=session.ends_at,
+        summary=entry.summary,
+        starts_at=entry.starts_at,
+        ends_at=entry.ends_at,
         tz_name=event.timezone,
         attendee_email=attendee_email,
         attendee_name=attendee_name,
-        location=location,
-        description=session.description,
-        url=absolute_url("events.session_page", slug=event.slug, session_id=session.id),
-        dtstamp=session.modified_at,
+        location=entry.location,
+        description=entry.description,
+        url=entry.url,
+        dtstamp=entry.dtstamp,
     )

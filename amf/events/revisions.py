@@ -35,6 +35,30 @@ def _session_changed(session: AgendaSession) -> bool:
     return any(state.attrs[name].history.has_changes() for name in CALENDAR_FIELDS)
 
 
+# Changes elsewhere that alter what a session's calendar entry shows (its LOCATION names the
+# room and the venue; its DESCRIPTION names the speakers): they raise those sessions' SEQUENCE.
+INDIRECT_FIELDS = {
+    Room: ("name",),
+    Speaker: ("name", "honorific"),
+    Event: ("venue_name",),
+}
+
+
+def _indirectly_changed_sessions(session: Session, obj) -> list[AgendaSession]:
+    """The sessions whose calendar entry changes with this room, speaker or event."""
+    fields = INDIRECT_FIELDS.get(type(obj), ())
+    state = sa.inspect(obj)
+    if not fields or state.key is None:
+        return []
+    if not any(state.attrs[name].history.has_changes() for name in fields):
+        return []
+    with session.no_autoflush:
+        if isinstance(obj, Speaker):
+            return list(obj.sessions)
+        column = AgendaSession.room_id if isinstance(obj, Room) else AgendaSession.event_id
+        return list(session.scalars(sa.select(AgendaSession).where(column == obj.id)))
+
+
 def _event_of(obj) -> Event | None:
     if isinstance(obj, AgendaSession | Room | Track | Speaker):
         return obj.event
@@ -46,10 +70,20 @@ def bump_revisions(session: Session, flush_context, instances) -> None:
     now = utcnow()
     touched: set[int] = set()
     events: list[Event] = []
+    bumped: set[int] = set()
     for obj in list(session.dirty):
         if isinstance(obj, AgendaSession) and session.is_modified(obj) and _session_changed(obj):
             obj.revision = (obj.revision or 0) + 1
             obj.modified_at = now
+            bumped.add(id(obj))
+    for obj in list(session.dirty):
+        if not session.is_modified(obj):
+            continue
+        for affected in _indirectly_changed_sessions(session, obj):
+            if id(affected) not in bumped and affected not in session.deleted:
+                affected.revision = (affected.revision or 0) + 1
+                affected.modified_at = now
+                bumped.add(id(affected))
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if obj in session.dirty and not session.is_modified(obj):
             continue

@@ -70,9 +70,12 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     if message.html_body:
         email.add_alternative(message.html_body, subtype="html", charset="utf-8")
     attachments = message.attachment_files
-    for attachment in attachments:
-        if attachment.method:
-            _add_calendar_alternative(email, attachment)
+    # iMIP carries one iCalendar object per text/calendar alternative, and clients act on one:
+    # the first invitation is the alternative, any further ones (other sessions) ride along
+    # as attachments with their method.
+    invitation = next((a for a in attachments if a.method), None)
+    if invitation is not None:
+        _add_calendar_alternative(email, invitation)
     for attachment in attachments:
         _attach(email, attachment)
     return email

@@ -23,8 +23,37 @@ def _manage_url(registration: Registration) -> str:
 
 
 def _calendar_url(registration: Registration) -> str | None:
-    """The delegate's personal calendar feed; the calendar feature fills this in."""
-    return None
+    """The delegate's personal calendar feed (a https:// address any calendar can subscribe to)."""
+    from amf.calendar.links import personal_feed_url
+
+    return personal_feed_url(registration)
+
+
+def _session_invitations(
+    registration: Registration,
+    requests: Sequence[AgendaSession] = (),
+    cancels: Sequence[AgendaSession] = (),
+):
+    """Session REQUESTs and CANCELs for this delegate, with the UIDs and SEQUENCE of the feeds."""
+    from amf.calendar.invitations import session_invitation
+
+    def invite(session: AgendaSession, method: InvitationMethod):
+        return session_invitation(session, registration.email, registration.display_name, method)
+
+    return [invite(s, InvitationMethod.REQUEST) for s in requests] + [
+        invite(s, InvitationMethod.CANCEL) for s in cancels
+    ]
+
+
+def _seated_sessions(registration: Registration) -> list[AgendaSession]:
+    """The scheduled sessions the delegate holds a confirmed seat in."""
+    from amf.registration.models import SignupStatus
+
+    return [
+        signup.session
+        for signup in sorted(registration.signups, key=lambda s: s.session.starts_at)
+        if signup.status == SignupStatus.CONFIRMED and not signup.session.is_cancelled
+    ]
 
 
 def _send(template: str, registration: Registration, attachments=(), **context) -> None:
@@ -106,24 +135,42 @@ def rejected(registration: Registration, reason: str) -> None:
 def cancelled(
     registration: Registration, sessions: Sequence[AgendaSession], by_delegate: bool
 ) -> None:
-    """The registration is cancelled: remove the event from the delegate's calendar."""
+    """The registration is cancelled: remove the event and its sessions from their calendar."""
     _send(
         "cancelled",
         registration,
-        attachments=[_event_invitation(registration, InvitationMethod.CANCEL)],
+        attachments=[
+            _event_invitation(registration, InvitationMethod.CANCEL),
+            *_session_invitations(registration, cancels=sessions),
+        ],
         sessions=sessions,
         by_delegate=by_delegate,
     )
 
 
-def sessions_changed(registration: Registration) -> None:
-    """Which sessions the delegate now holds a seat in, or waits for."""
-    _send("sessions_changed", registration)
+def sessions_changed(registration: Registration, left: Sequence[AgendaSession] = ()) -> None:
+    """Which sessions the delegate now holds a seat in, or waits for.
+
+    A REQUEST for every seated session (resending an unchanged one is harmless: same UID and
+    SEQUENCE) and a CANCEL for each session the delegate left.
+    """
+    _send(
+        "sessions_changed",
+        registration,
+        attachments=_session_invitations(
+            registration, requests=_seated_sessions(registration), cancels=left
+        ),
+    )
 
 
 def session_promoted(registration: Registration, session: AgendaSession) -> None:
-    """A seat in a full session came free for the delegate."""
-    _send("session_promoted", registration, agenda_session=session)
+    """A seat in a full session came free for the delegate: the session's invitation."""
+    _send(
+        "session_promoted",
+        registration,
+        attachments=_session_invitations(registration, requests=[session]),
+        agenda_session=session,
+    )
 
 
 def manage_link(registration: Registration) -> None:

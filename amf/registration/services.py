@@ -109,6 +109,14 @@ def set_calendar_nonce(registration: Registration) -> None:
     registration.calendar_token_hash = hash_secret(calendar_token(registration))
 
 
+def regenerate_calendar_token(registration: Registration) -> Registration:
+    """Replace the personal-feed address (e.g. after it was shared); the old one 404s."""
+    set_calendar_nonce(registration)
+    _log(registration, "calendar link replaced")
+    db.session.commit()
+    return registration
+
+
 def get_by_calendar_token(token: str) -> Registration | None:
     """The registration whose personal calendar feed this token opens."""
     if not token or len(token) > 100:
@@ -285,7 +293,7 @@ def change_sessions(registration: Registration, session_ids: Iterable[int]) -> R
     _log(registration, "sessions changed", detail=", ".join(s.title for s in wanted.values()))
     for session in freed:
         _promote_session_queue(session, now)
-    notifications.sessions_changed(registration)
+    notifications.sessions_changed(registration, left=freed)
     db.session.commit()
     return registration
 

@@ -1,0 +1,173 @@
+"""Agenda feeds and downloads: which sessions each one shows, built once per version."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import joinedload, subqueryload
+
+from amf.calendar.cache import BuiltDocument, document_cache
+from amf.calendar.entries import session_entry, session_url_builder
+from amf.calendar.ics import CalendarHeader, ZoneWriter, render_calendar
+from amf.db import utcnow
+from amf.events.models import AgendaSession, Event, Room, Track
+from amf.events.services import PUBLIC_STATUSES
+from amf.extensions import db
+from amf.mail.invitations import calendar_zone
+from amf.registration.models import Registration, SignupStatus
+from amf.urls import absolute_url
+
+_SESSION_OPTIONS = (
+    joinedload(AgendaSession.room),
+    subqueryload(AgendaSession.speakers),
+)
+
+
+class FeedNotFound(LookupError):
+    """The feed's track, room or session does not exist in this event."""
+
+
+def public_event(slug: str) -> Event | None:
+    """A published or cancelled event, in one query (drafts have no feeds)."""
+    return db.session.scalars(
+        sa.select(Event).where(Event.slug == slug, Event.status.in_(PUBLIC_STATUSES))
+    ).one_or_none()
+
+
+def event_version(event: Event) -> tuple[Hashable, ...]:
+    """What every document of the event depends on; any agenda or event change alters it."""
+    return (event.id, event.agenda_revision, event.updated_at, event.status.value)
+
+
+def event_last_modified(event: Event) -> datetime:
+    """When the event or its agenda last changed."""
+    return max(event.agenda_modified_at, event.updated_at)
+
+
+def refresh_interval() -> timedelta:
+    """How often subscribers should poll (REFRESH-INTERVAL and X-PUBLISHED-TTL)."""
+    return timedelta(minutes=current_app.config.get("AMF_CALENDAR_REFRESH_MINUTES", 60))
+
+
+def event_feed(event: Event, track_slug: str | None = None, room_id: int | None = None):
+    """The event's agenda as a subscribable calendar, optionally one track's or one room's."""
+    key = ("event-feed", *event_version(event), track_slug, room_id)
+    return document_cache().get_or_build(key, lambda: _build_event_feed(event, track_slug, room_id))
+
+
+def _build_event_feed(event: Event, track_slug: str | None, room_id: int | None):
+    query = sa.select(AgendaSession).where(AgendaSession.event_id == event.id)
+    name, description = event.title, event.theme or ""
+    if track_slug is not None:
+        track = db.session.scalars(
+            sa.select(Track).where(Track.event_id == event.id, Track.slug == track_slug)
+        ).one_or_none()
+        if track is None:
+            raise FeedNotFound(track_slug)
+        query = query.where(AgendaSession.track_id == track.id)
+        name, description = f"{event.title} · {track.name}", f"The {track.name} track."
+    if room_id is not None:
+        room = db.session.scalars(
+            sa.select(Room).where(Room.event_id == event.id, Room.id == room_id)
+        ).one_or_none()
+        if room is None:
+            raise FeedNotFound(room_id)
+        query = query.where(AgendaSession.room_id == room.id)
+        name, description = f"{event.title} · {room.name}", f"Sessions in {room.name}."
+    sessions = _load_sessions(query)
+    header = CalendarHeader(
+        name=name,
+        description=description,
+        refresh=refresh_interval(),
+        url=absolute_url("events.agenda", slug=event.slug),
+    )
+    return BuiltDocument.of(_render(event, header, sessions), event_last_modified(event))
+
+
+def session_download(event: Event, session_id: int) -> BuiltDocument:
+    """One session as a one-time download (no refresh properties: it is not a subscription)."""
+    key = ("session-download", *event_version(event), session_id)
+
+    def build() -> BuiltDocument:
+        sessions = _load_sessions(
+            sa.select(AgendaSession).where(
+                AgendaSession.event_id == event.id, AgendaSession.id == session_id
+            )
+        )
+        if not sessions:
+            raise FeedNotFound(session_id)
+        header = CalendarHeader(name=f"{sessions[0].title} · {event.title}")
+        return BuiltDocument.of(_render(event, header, sessions), sessions[0].modified_at)
+
+    return document_cache().get_or_build(key, build)
+
+
+def personal_feed(registration: Registration) -> BuiltDocument:
+    """A delegate's own calendar.
+
+    Active registrations see the sessions they chose (confirmed or requested; a waiting-list
+    place is not a seat), or the whole agenda if they chose none. A closed registration
+    (cancelled, rejected, expired) gets a valid calendar without sessions, so subscribed
+    clients drop what they held.
+    """
+    event = registration.event
+    chosen = tuple(
+        sorted(
+            (signup.session_id, signup.status.value)
+            for signup in registration.signups
+            if signup.status != SignupStatus.WAITLISTED
+        )
+    )
+    active = registration.status.is_active
+    key = (
+        "personal-feed",
+        *event_version(event),
+        registration.id,
+        registration.calendar_token_hash,
+        registration.status.value,
+        bool(registration.signups),
+        chosen,
+    )
+
+    def build() -> BuiltDocument:
+        query = sa.select(AgendaSession).where(AgendaSession.event_id == event.id)
+        if not active:
+            sessions: Sequence[AgendaSession] = []
+            name = f"{event.title} · Registration closed"
+        elif registration.signups:
+            ids = [session_id for session_id, _ in chosen]
+            sessions = _load_sessions(query.where(AgendaSession.id.in_(ids))) if ids else []
+            name = f"{event.title} · My sessions"
+        else:
+            sessions = _load_sessions(query)
+            name = f"{event.title} · My agenda"
+        header = CalendarHeader(
+            name=name,
+            description=f"{registration.display_name}'s calendar for {event.title}.",
+            refresh=refresh_interval(),
+            url=absolute_url("events.event_page", slug=event.slug),
+        )
+        # Sign-up changes carry no time stamp of their own: the build time is the change time.
+        return BuiltDocument.of(_render(event, header, sessions), utcnow())
+
+    return document_cache().get_or_build(key, build)
+
+
+def _load_sessions(query) -> list[AgendaSession]:
+    """Sessions in agenda order with what their entries show, in a fixed number of queries."""
+    return list(
+        db.session.scalars(
+            query.order_by(AgendaSession.starts_at, AgendaSession.id).options(*_SESSION_OPTIONS)
+        )
+    )
+
+
+def _render(event: Event, header: CalendarHeader, sessions: Sequence[AgendaSession]) -> bytes:
+    zone = ZoneWriter(calendar_zone(event.timezone, event.window_starts_at), event.window_starts_at)
+    session_url = session_url_builder()
+    return render_calendar(
+        header, zone, (session_entry(session, event, session_url) for session in sessions)
+    )

@@ -1,0 +1,237 @@
+"""Calendar feed benchmark: build times, worker memory and HTTP throughput under gunicorn.
+
+    .venv/bin/python bench/calendar_feed.py            # writes the results into bench/README.md
+    .venv/bin/python bench/calendar_feed.py --quick    # shorter wrk runs, nothing written
+
+Needs `wrk` (apt-get install wrk) for the HTTP part; it only ever talks to 127.0.0.1.
+Throughput is reported as a ratio to a minimal Flask endpoint served by the same gunicorn
+process in the same run (this module is also that WSGI application: /minimal goes to a bare
+Flask app, everything else to AMF).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SIZES = (100, 1_000, 5_000)
+README = ROOT / "bench" / "README.md"
+BEGIN, END = "<!-- calendar-feed:begin -->", "<!-- calendar-feed:end -->"
+
+
+def _make_wsgi():
+    """The app gunicorn serves: /minimal to a bare Flask app, the rest to AMF."""
+    from flask import Flask
+
+    from amf import create_app
+
+    minimal = Flask("minimal")
+
+    @minimal.get("/minimal")
+    def hello():
+        return "ok"
+
+    amf_app = create_app()
+
+    def dispatch(environ, start_response):
+        target = minimal if environ.get("PATH_INFO") == "/minimal" else amf_app
+        return target(environ, start_response)
+
+    return dispatch
+
+
+if os.environ.get("AMF_BENCH_WSGI"):
+    application = _make_wsgi()
+
+
+def _database(tmp: Path) -> str:
+    return f"sqlite:///{tmp / 'bench.sqlite3'}"
+
+
+def _prepare(url: str) -> dict[int, str]:
+    """Migrate a fresh database and generate one synthetic event per size."""
+    from flask_migrate import upgrade
+
+    from amf import create_app
+    from amf.events.demo import generate_synthetic_events
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "AMF_ENV": "development"})
+    with app.app_context():
+        upgrade()
+        return {size: generate_synthetic_events(1, size)[0].slug for size in SIZES}
+
+
+def measure_builds(url: str, slugs: dict[int, str], repeat: int = 5) -> dict[int, tuple]:
+    """Median cold build (database load + rendering) and cached lookup per size, in ms."""
+    from amf import create_app
+    from amf.calendar import feeds
+    from amf.calendar.cache import document_cache
+    from amf.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "AMF_ENV": "development"})
+    results = {}
+    with app.app_context():
+        for size, slug in slugs.items():
+            cold, cached = [], []
+            for _ in range(repeat):
+                document_cache().clear()
+                db.session.expire_all()
+                started = time.perf_counter()
+                document = feeds.event_feed(feeds.public_event(slug))
+                cold.append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                feeds.event_feed(feeds.public_event(slug))
+                cached.append((time.perf_counter() - started) * 1000)
+            results[size] = (
+                sorted(cold)[repeat // 2],
+                sorted(cached)[repeat // 2],
+                len(document.body),
+            )
+    return results
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _worker_rss_mb(master_pid: int) -> float:
+    """The resident memory of gunicorn's (single) worker."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    status = Path(f"/proc/{children[0]}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
+
+
+def _wrk(url: str, seconds: int, headers: dict[str, str] | None = None) -> float:
+    command = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def measure_http(url: str, slugs: dict[int, str], seconds: int) -> dict[str, float]:
+    """Requests per second for /minimal, the cached 1,000-session feed and its 304."""
+    port = _free_port()
+    env = {**os.environ, "AMF_BENCH_WSGI": "1", "DATABASE_URL": url, "AMF_ENV": "development"}
+    server = subprocess.Popen(
+        [
+            sys.executable, "-m", "gunicorn", "--chdir", str(ROOT / "bench"),
+            "-w", "1", "-k", "sync", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+            "calendar_feed:application",
+        ],
+        env=env,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/minimal", timeout=1).read()  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.1)
+        results = {}
+        big = f"{base}/events/{slugs[5_000]}/calendar.ics"
+        urllib.request.urlopen(big, timeout=30).read()  # noqa: S310 - our local server
+        results["rss_5000_mb"] = _worker_rss_mb(server.pid)
+        feed = f"{base}/events/{slugs[1_000]}/calendar.ics"
+        with urllib.request.urlopen(feed, timeout=30) as response:  # noqa: S310
+            etag = response.headers["ETag"]
+        if shutil.which("wrk") is None:
+            print("wrk not found: skipping throughput (apt-get install wrk)")
+            return results
+        results["minimal"] = _wrk(f"{base}/minimal", seconds)
+        results["feed"] = _wrk(feed, seconds)
+        results["not_modified"] = _wrk(feed, seconds, {"If-None-Match": etag})
+        results["minimal_again"] = _wrk(f"{base}/minimal", seconds)
+        return results
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def _report(builds, http, seconds) -> str:
+    cpu = platform.processor() or platform.machine()
+    lines = [
+        "## Calendar feeds",
+        "",
+        "`bench/calendar_feed.py` generates synthetic events (`amf.events.demo."
+        "generate_synthetic_events`, Asia/Jakarta, SQLite), times building the event feed cold "
+        "(database load and rendering, cache cleared) and cached (a version lookup), then serves "
+        "AMF under gunicorn (1 sync worker) with `wrk -t2 -c16` on 127.0.0.1.",
+        "",
+        "    .venv/bin/python bench/calendar_feed.py",
+        "",
+        f"Machine: {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}; wrk runs of {seconds} s.",
+        "",
+        "| sessions | cold build (ms) | cached (ms) | feed size (KB) |",
+        "| ---: | ---: | ---: | ---: |",
+    ]
+    for size, (cold, cached, length) in builds.items():
+        lines.append(f"| {size:,} | {cold:.1f} | {cached:.2f} | {length / 1024:.0f} |")
+    lines += ["", "| measure | result | target |", "| --- | ---: | ---: |"]
+    lines.append(
+        f"| worker RSS after serving 5,000 sessions | {http['rss_5000_mb']:.0f} MB | < 150 MB |"
+    )
+    if "minimal" in http:
+        minimal = (http["minimal"] + http["minimal_again"]) / 2
+        lines += [
+            f"| minimal Flask endpoint | {minimal:,.0f} req/s | (reference) |",
+            f"| cached 1,000-session feed | {http['feed']:,.0f} req/s = "
+            f"{http['feed'] / minimal:.2f} × minimal | ≥ 0.7 |",
+            f"| 304 answer to If-None-Match | {http['not_modified']:,.0f} req/s = "
+            f"{http['not_modified'] / minimal:.2f} × minimal | ≥ 0.8 |",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _write_readme(section: str) -> None:
+    intro = (
+        "# Benchmarks\n\nScripts anyone can run from the checkout; each writes its own "
+        "section below.\n"
+    )
+    text = README.read_text() if README.exists() else intro
+    block = f"{BEGIN}\n{section}{END}\n"
+    if BEGIN in text:
+        text = re.sub(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n", block, text, flags=re.S)
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    README.write_text(text)
+
+
+def main() -> None:
+    """Run everything and write bench/README.md."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short runs; do not write README")
+    parser.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
+    args = parser.parse_args()
+    seconds = 3 if args.quick else args.seconds
+    with tempfile.TemporaryDirectory() as tmp:
+        url = _database(Path(tmp))
+        slugs = _prepare(url)
+        builds = measure_builds(url, slugs)
+        http = measure_http(url, slugs, seconds)
+    section = _report(builds, http, seconds)
+    print(section)
+    if not args.quick:
+        _write_readme(section)
+
+
+if __name__ == "__main__":
+    main()
