@@ -25,27 +25,27 @@ def _built_or_404(build):
         abort(404)
 
 
-@bp.get("/events/<slug>/calendar.ics")
+@bp.get("/events/<slug:slug>/calendar.ics")
 def event_feed(slug: str):
     """Every session of the event, as a calendar to subscribe to."""
     return document_response(feeds.event_feed(_event_or_404(slug)))
 
 
-@bp.get("/events/<slug>/tracks/<track_slug>/calendar.ics")
+@bp.get("/events/<slug:slug>/tracks/<slug:track_slug>/calendar.ics")
 def track_feed(slug: str, track_slug: str):
     """One track's sessions, as a calendar of its own name."""
     event = _event_or_404(slug)
     return document_response(_built_or_404(lambda: feeds.event_feed(event, track_slug=track_slug)))
 
 
-@bp.get("/events/<slug>/rooms/<int:room_id>/calendar.ics")
+@bp.get("/events/<slug:slug>/rooms/<int:room_id>/calendar.ics")
 def room_feed(slug: str, room_id: int):
     """One room's sessions, as a calendar of its own name."""
     event = _event_or_404(slug)
     return document_response(_built_or_404(lambda: feeds.event_feed(event, room_id=room_id)))
 
 
-@bp.get("/events/<slug>/sessions/<int:session_id>.ics")
+@bp.get("/events/<slug:slug>/sessions/<int:session_id>.ics")
 def session_download(slug: str, session_id: int):
     """One session as a file to import once."""
     event = _event_or_404(slug)
@@ -53,7 +53,7 @@ def session_download(slug: str, session_id: int):
     return document_response(document, filename=f"{event.slug}-session-{session_id}.ics")
 
 
-@bp.get("/calendar/<token>.ics")
+@bp.get("/calendar/<token:token>.ics")
 def personal_feed(token: str):
     """A delegate's own calendar, opened by its secret token."""
     registration = registration_services.get_by_calendar_token(token)
@@ -62,14 +62,14 @@ def personal_feed(token: str):
     return document_response(feeds.personal_feed(registration), private=True)
 
 
-@bp.get("/events/<slug>/schedule.json")
+@bp.get("/events/<slug:slug>/schedule.json")
 def schedule_json(slug: str):
     """The agenda for conference apps, frab/c3voc JSON."""
     document = schedule.schedule_json(_event_or_404(slug))
     return document_response(document, content_type="application/json; charset=utf-8")
 
 
-@bp.get("/events/<slug>/schedule.xml")
+@bp.get("/events/<slug:slug>/schedule.xml")
 def schedule_xml(slug: str):
     """The agenda for conference apps, frab/c3voc XML."""
     document = schedule.schedule_xml(_event_or_404(slug))
@@ -80,7 +80,7 @@ def _form_rate_limit() -> str:
     return current_app.config["AMF_FORM_RATE_LIMIT"]
 
 
-@bp.post("/registrations/<token>/calendar")
+@bp.post("/registrations/<token:token>/calendar")
 @limiter.limit(_form_rate_limit)
 def regenerate_feed(token: str):
     """Give the delegate a new personal-feed address; the old one stops working."""
