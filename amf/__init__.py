@@ -33,6 +33,9 @@ def create_app(config: str | type | Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(resource_dir("static")),
         instance_relative_config=True,
     )
+    from amf.sessions import CookielessFastSessionInterface
+
+    app.session_interface = CookielessFastSessionInterface()
     load_config(app, config)
     register_url_converters(app)
     register_extensions(app)
@@ -78,6 +81,23 @@ def register_url_converters(app: Flask) -> None:
     register_converters(app)
 
 
+def skip_app_wide_rate_limit_check(app: Flask, limiter) -> None:
+    """Drop Flask-Limiter's check on every request: we set no app-wide limits.
+
+    Our limits are per route (@limiter.limit), and that decorator checks its own limit when
+    the view runs. The app-wide before_request hook would cost every request about 0.3 ms
+    (half of a calendar poll) to find nothing to enforce.
+    """
+    hooks = app.before_request_funcs.setdefault(None, [])
+    hooks[:] = [
+        hook
+        for hook in hooks
+        if not (
+            getattr(hook, "__self__", None) is limiter and hook.__name__ == "_check_request_limit"
+        )
+    ]
+
+
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to this app."""
     from amf.db import render_migration_item
@@ -95,6 +115,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
+    skip_app_wide_rate_limit_check(app, limiter)
     if app.config["AMF_TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -104,9 +125,11 @@ def register_extensions(app: Flask) -> None:
 
 def register_revision_tracking(app: Flask) -> None:
     """Count agenda changes for calendar SEQUENCE and feed caches."""
+    from amf.calendar.cache import install_stamp_invalidation
     from amf.events.revisions import install_revision_tracking
 
     install_revision_tracking()
+    install_stamp_invalidation()
 
 
 def register_mail(app: Flask) -> None:

@@ -32,10 +32,15 @@ HEADERS = {
 }
 
 
+_HEADERS_LOWER = [(name.lower(), name, value) for name, value in HEADERS.items()]
+
+
 def add_security_headers(response: Response) -> Response:
-    """Set the headers unless a view chose its own value."""
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+    """Set the headers unless a view chose its own value (one pass over the headers)."""
+    present = {key.lower() for key in response.headers.keys()}  # noqa: SIM118 - Headers iterate as pairs
+    for lower, name, value in _HEADERS_LOWER:
+        if lower not in present:
+            response.headers.add(name, value)
     return response
 
 

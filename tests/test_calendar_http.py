@@ -109,3 +109,36 @@ def test_304_answers_for_downloads_and_schedules_too(app, client):
         first = client.get(path)
         again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
         assert again.status_code == 304, path
+
+
+def test_polling_an_unchanged_feed_runs_no_query_and_a_change_shows_at_once(app, client):
+    """The version memo answers polls without the database; a commit here clears it."""
+    from conftest import count_queries
+
+    from amf.events.models import AgendaSession
+
+    with app.app_context():
+        event = make_event(slug="memo")
+        session = make_session(event, title="Before")
+        db.session.commit()
+        session_id = session.id
+    first = client.get("/events/memo/calendar.ics")
+    with count_queries(app) as counter:
+        again = client.get(
+            "/events/memo/calendar.ics", headers={"If-None-Match": first.headers["ETag"]}
+        )
+        repeat = client.get("/events/memo/calendar.ics")
+    assert (again.status_code, repeat.status_code) == (304, 200)
+    assert counter.count == 0
+    with app.app_context():
+        db.session.get(AgendaSession, session_id).title = "After"
+        db.session.commit()
+    changed = client.get(
+        "/events/memo/calendar.ics", headers={"If-None-Match": first.headers["ETag"]}
+    )
+    assert changed.status_code == 200 and b"SUMMARY:After" in changed.data
+
+
+def test_only_decorated_routes_pay_for_rate_limiting(app):
+    hooks = app.before_request_funcs.get(None, [])
+    assert not any(getattr(hook, "__name__", "") == "_check_request_limit" for hook in hooks)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload, subqueryload
 
-from amf.calendar.cache import BuiltDocument, document_cache
+from amf.calendar.cache import BuiltDocument, document_cache, stamp_memo
 from amf.calendar.entries import session_entry, session_url_builder
 from amf.calendar.ics import CalendarHeader, ZoneWriter, render_calendar
 from amf.db import utcnow
@@ -35,6 +35,36 @@ def public_event(slug: str) -> Event | None:
     return db.session.scalars(
         sa.select(Event).where(Event.slug == slug, Event.status.in_(PUBLIC_STATUSES))
     ).one_or_none()
+
+
+def _load_version(slug: str) -> tuple[Hashable, ...] | None:
+    """The version of a public event's documents, in one narrow query; None if not public."""
+    row = db.session.execute(
+        sa.select(Event.id, Event.agenda_revision, Event.updated_at, Event.status).where(
+            Event.slug == slug, Event.status.in_(PUBLIC_STATUSES)
+        )
+    ).one_or_none()
+    return None if row is None else (row.id, row.agenda_revision, row.updated_at, row.status.value)
+
+
+def cached_event_feed(
+    slug: str, track_slug: str | None = None, room_id: int | None = None
+) -> BuiltDocument | None:
+    """The event's feed, answered from memory when unchanged; None if the event is not public.
+
+    A poll of an unchanged feed finds its version in the memo and its bytes in the cache,
+    so it touches neither the database nor the renderer.
+    """
+    version = stamp_memo().get_or_load(slug, lambda: _load_version(slug))
+    if version is None:
+        return None
+    document = document_cache().get(("event-feed", *version, track_slug, room_id))
+    if document is not None:
+        return document
+    event = public_event(slug)
+    if event is None:
+        return None
+    return event_feed(event, track_slug=track_slug, room_id=room_id)
 
 
 def event_version(event: Event) -> tuple[Hashable, ...]:

@@ -28,7 +28,7 @@ def document_response(
         if filename:
             response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["ETag"] = document.etag
-    response.last_modified = document.last_modified
+    response.headers["Last-Modified"] = document.last_modified_header
     response.headers["Cache-Control"] = "private, no-cache" if private else "public, no-cache"
     if private:
         response.headers["X-Robots-Tag"] = "noindex"

@@ -28,21 +28,28 @@ def _built_or_404(build):
 @bp.get("/events/<slug:slug>/calendar.ics")
 def event_feed(slug: str):
     """Every session of the event, as a calendar to subscribe to."""
-    return document_response(feeds.event_feed(_event_or_404(slug)))
+    document = feeds.cached_event_feed(slug)
+    if document is None:
+        abort(404)
+    return document_response(document)
 
 
 @bp.get("/events/<slug:slug>/tracks/<slug:track_slug>/calendar.ics")
 def track_feed(slug: str, track_slug: str):
     """One track's sessions, as a calendar of its own name."""
-    event = _event_or_404(slug)
-    return document_response(_built_or_404(lambda: feeds.event_feed(event, track_slug=track_slug)))
+    document = _built_or_404(lambda: feeds.cached_event_feed(slug, track_slug=track_slug))
+    if document is None:
+        abort(404)
+    return document_response(document)
 
 
 @bp.get("/events/<slug:slug>/rooms/<int:room_id>/calendar.ics")
 def room_feed(slug: str, room_id: int):
     """One room's sessions, as a calendar of its own name."""
-    event = _event_or_404(slug)
-    return document_response(_built_or_404(lambda: feeds.event_feed(event, room_id=room_id)))
+    document = _built_or_404(lambda: feeds.cached_event_feed(slug, room_id=room_id))
+    if document is None:
+        abort(404)
+    return document_response(document)
 
 
 @bp.get("/events/<slug:slug>/sessions/<int:session_id>.ics")
