@@ -39,6 +39,14 @@ class Config:
         self.AMF_FORM_RATE_LIMIT = os.environ.get(
             "AMF_FORM_RATE_LIMIT", "10 per minute;50 per hour"
         )
+        # Attempts to sign in to the back office, per client address.
+        self.AMF_LOGIN_RATE_LIMIT = os.environ.get(
+            "AMF_LOGIN_RATE_LIMIT", "5 per minute;30 per hour"
+        )
+        # A change notifying up to this many delegates queues their emails in the request;
+        # larger ones are queued by the mail worker, this many per transaction.
+        self.AMF_NOTICE_INLINE_LIMIT = _env_int("AMF_NOTICE_INLINE_LIMIT", 25)
+        self.AMF_NOTICE_BATCH_SIZE = _env_int("AMF_NOTICE_BATCH_SIZE", 500)
         # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
         self.AMF_TRUSTED_PROXIES = _env_int("AMF_TRUSTED_PROXIES", 0)
         # How long a delegate has to click the verification link.

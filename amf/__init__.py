@@ -39,6 +39,7 @@ def create_app(config: str | type | Mapping[str, Any] | None = None) -> Flask:
     load_config(app, config)
     register_url_converters(app)
     register_extensions(app)
+    register_login(app)
     register_mail(app)
     register_revision_tracking(app)
     register_blueprints(app)
@@ -123,6 +124,13 @@ def register_extensions(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
+def register_login(app: Flask) -> None:
+    """Organiser sign-in: Flask-Login with our account loader."""
+    from amf.accounts.login import init_login
+
+    init_login(app)
+
+
 def register_revision_tracking(app: Flask) -> None:
     """Count agenda changes for calendar SEQUENCE and feed caches."""
     from amf.calendar.cache import install_stamp_invalidation
@@ -146,9 +154,15 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(main.bp)
     app.register_blueprint(events.bp)
+    app.register_blueprint(calendar.bp)
     app.register_blueprint(cities.bp)
     app.register_blueprint(registration.bp)
-    app.register_blueprint(calendar.bp)
+    from amf import accounts, audit, checkin, organiser
+
+    app.register_blueprint(accounts.bp)
+    app.register_blueprint(audit.bp)
+    app.register_blueprint(organiser.bp)
+    app.register_blueprint(checkin.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -174,6 +188,7 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """The `flask amf ...` command group."""
+    from amf.accounts import cli  # noqa: F401 - adds create-organiser to the group
     from amf.commands import amf_cli
 
     app.cli.add_command(amf_cli)

@@ -76,11 +76,19 @@ def send_mail_command(once: bool, worker_id: str | None) -> None:
         stop.set()
 
     def show(report: DeliveryReport) -> None:
+        from amf.notices.services import process_pending_runs
+
+        queued = process_pending_runs()  # agenda notices for many delegates, batch by batch
+        if queued:
+            click.echo(f"Queued {queued} notice(s) to delegates.")
         if report.sent or report.retrying or report.failed:
             click.echo(f"Sent {report.sent}, retrying {report.retrying}, failed {report.failed}.")
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        from amf.notices.services import process_pending_runs
+
+        process_pending_runs()
         total = run_worker(once=once, stop=stop, worker_id=worker_id, on_pass=show)
     finally:
         for sig, handler in previous.items():

@@ -2,6 +2,7 @@
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -15,3 +16,5 @@ csrf = CSRFProtect()
 mail = Mail()
 # Storage comes from RATELIMIT_STORAGE_URI: memory:// by default, redis://... in production.
 limiter = Limiter(key_func=get_remote_address)
+# Organiser sign-in; amf.accounts configures the loader and the login view.
+login_manager = LoginManager()

@@ -109,12 +109,16 @@ def verification_requested(registration: Registration) -> None:
 
 
 def confirmed(registration: Registration, promoted: bool = False) -> None:
-    """A seat is the delegate's: manage link, calendar link and an invitation."""
+    """A seat is the delegate's: manage link, calendar link, an invitation, a check-in code."""
+    from amf.checkin.notify import checkin_context, notify_city_officers
+
     _send(
         "promoted" if promoted else "confirmed",
         registration,
         attachments=[_event_invitation(registration, InvitationMethod.REQUEST)],
+        **checkin_context(registration),
     )
+    notify_city_officers(registration)
 
 
 def waitlisted(registration: Registration) -> None:

@@ -223,6 +223,18 @@ def approve_registration(registration: Registration, actor: str) -> Registration
     return registration
 
 
+def promote_registration(registration: Registration, actor: str) -> Registration:
+    """An organiser gives a waitlisted delegate a seat now, even past the event's capacity."""
+    _lock_event(registration.event_id)
+    registration = _lock_registration(registration.id)
+    if registration.status != RegistrationStatus.WAITLISTED:
+        raise RegistrationError("Only delegates on the waiting list can be moved up.")
+    _log(registration, "moved from the waiting list", actor)
+    _confirm(registration, utcnow(), promoted=True)
+    db.session.commit()
+    return registration
+
+
 def reject_registration(registration: Registration, actor: str, reason: str = "") -> Registration:
     """Decline a delegate awaiting approval."""
     _lock_event(registration.event_id)

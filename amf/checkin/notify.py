@@ -1,0 +1,39 @@
+"""What the confirmation email adds for check-in, and the note to a city's officers."""
+
+from __future__ import annotations
+
+from amf.checkin.codes import checkin_code, ensure_pass, qr_png_data_uri
+from amf.mail.services import RelatedObject, queue_templated_message
+from amf.registration.models import Registration
+
+
+def checkin_context(registration: Registration) -> dict:
+    """The delegate's check-in code and its QR image, creating the pass if needed."""
+    code = checkin_code(ensure_pass(registration))
+    return {"checkin_code": code, "checkin_qr": qr_png_data_uri(code)}
+
+
+def notify_city_officers(registration: Registration) -> int:
+    """Tell the city's officers who have an email that one of their delegates is confirmed."""
+    city = registration.city
+    if city is None:
+        return 0
+    sent = 0
+    for officer in city.officers:
+        if not officer.email or officer.id == registration.officer_id:
+            continue
+        if officer.email.strip().lower() == registration.email.lower():
+            continue
+        queue_templated_message(
+            "organiser/officer_notice",
+            (officer.name, officer.email),
+            context={
+                "registration": registration,
+                "event": registration.event,
+                "city": city,
+                "recipient_name": officer.name,
+            },
+            related=RelatedObject("registration", registration.id),
+        )
+        sent += 1
+    return sent

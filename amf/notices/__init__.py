@@ -1,0 +1,1 @@
+"""Notices to many delegates at once (agenda changes, cancellations), queued in batches."""

@@ -1,0 +1,219 @@
+"""Fan-out of one change to every delegate it concerns, in batches that never block a request.
+
+A change records a NotificationRun in its own transaction. Small runs are expanded into
+outbox messages there and then; larger ones are expanded by the mail worker (``flask amf
+send-mail``), AMF_NOTICE_BATCH_SIZE delegates per transaction, resuming from the run's
+cursor if interrupted. Messages always describe the session as it is when they are queued.
+"""
+
+from __future__ import annotations
+
+import icalendar
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from amf.calendar.invitations import session_invitation
+from amf.db import utcnow
+from amf.events.models import AgendaSession, Event
+from amf.extensions import db
+from amf.mail.mime import parse_address, single_line
+from amf.mail.models import Attachment
+from amf.mail.services import PENDING_KEY, RelatedObject, queue_templated_message
+from amf.notices.models import NoticeKind, NotificationRun
+from amf.registration.models import (
+    Registration,
+    RegistrationStatus,
+    SessionSignup,
+    SignupStatus,
+)
+
+EVENT_NOTICE_STATUSES = (
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.WAITLISTED,
+    RegistrationStatus.AWAITING_APPROVAL,
+)
+
+
+def recipients_query(run: NotificationRun) -> sa.Select:
+    """The registration ids the run concerns, in the order they are notified."""
+    if run.kind is NoticeKind.EVENT_CANCELLED:
+        return sa.select(Registration.id).where(
+            Registration.event_id == run.event_id, Registration.status.in_(EVENT_NOTICE_STATUSES)
+        )
+    return (
+        sa.select(Registration.id)
+        .join(SessionSignup, SessionSignup.registration_id == Registration.id)
+        .where(
+            SessionSignup.session_id == run.session_id,
+            SessionSignup.status.in_((SignupStatus.CONFIRMED, SignupStatus.WAITLISTED)),
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+    )
+
+
+def count_recipients(run: NotificationRun) -> int:
+    """How many delegates the run will write to."""
+    ids = recipients_query(run).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(ids)) or 0
+
+
+def start_run(kind: NoticeKind, event: Event, session: AgendaSession | None = None) -> int:
+    """Record a fan-out in the caller's transaction; small ones are queued at once.
+
+    Returns how many delegates it concerns.
+    """
+    run = NotificationRun(kind=kind, event=event, agenda_session=session)
+    db.session.add(run)
+    db.session.flush()
+    total = count_recipients(run)
+    if total == 0:
+        run.finished_at = utcnow()
+    elif total <= current_app.config["AMF_NOTICE_INLINE_LIMIT"]:
+        expand_batch(run, total, deliver_now=True)
+    return total
+
+
+def expand_batch(run: NotificationRun, limit: int, deliver_now: bool = False) -> int:
+    """Queue the messages for the next ``limit`` delegates after the cursor; the caller commits."""
+    ids = db.session.scalars(
+        recipients_query(run)
+        .where(Registration.id > run.cursor)
+        .order_by(Registration.id)
+        .limit(limit)
+    ).all()
+    if not ids:
+        run.finished_at = utcnow()
+        return 0
+    registrations = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.id.in_(ids))
+        .order_by(Registration.id)
+        .options(selectinload(Registration.city))
+    ).all()
+    session = run.agenda_session
+    invitations = InvitationCopier()
+    for registration in registrations:
+        _queue_notice(run, registration, session, invitations)
+    run.cursor = ids[-1]
+    run.queued += len(ids)
+    if len(ids) < limit:
+        run.finished_at = utcnow()
+    if not deliver_now:
+        # The worker sends them in its own batches; no delivery inside this transaction's commit.
+        db.session.info.pop(PENDING_KEY, None)
+    return len(ids)
+
+
+def process_pending_runs(batch_size: int | None = None) -> int:
+    """Expand every unfinished run, one batch per transaction; returns messages queued."""
+    batch_size = batch_size or current_app.config["AMF_NOTICE_BATCH_SIZE"]
+    total = 0
+    while True:
+        run = db.session.scalars(
+            sa.select(NotificationRun)
+            .where(NotificationRun.finished_at.is_(None))
+            .order_by(NotificationRun.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).first()
+        if run is None:
+            db.session.rollback()
+            return total
+        total += expand_batch(run, batch_size)
+        db.session.commit()
+
+
+def pending_runs(event: Event) -> list[NotificationRun]:
+    """The event's runs the worker has not finished."""
+    return list(
+        db.session.scalars(
+            sa.select(NotificationRun)
+            .where(NotificationRun.event_id == event.id, NotificationRun.finished_at.is_(None))
+            .order_by(NotificationRun.id)
+        )
+    )
+
+
+class InvitationCopier:
+    """One session's invitation built once, then re-addressed to each delegate.
+
+    Building an invitation from scratch regenerates its VTIMEZONE (about 0.1 s each with
+    icalendar 7); only ATTENDEE differs between delegates, so the rest is reused as is.
+    """
+
+    def __init__(self) -> None:
+        self._templates: dict[tuple[int, str], icalendar.Calendar] = {}
+
+    def invitation(self, session: AgendaSession, email: str, name: str, method: str) -> Attachment:
+        """session_invitation(session, email, name, method), without rebuilding the zone."""
+        key = (session.id, method)
+        template = self._templates.get(key)
+        if template is None:
+            attachment = session_invitation(session, email, name, method)
+            self._templates[key] = icalendar.Calendar.from_ical(attachment.content)
+            return attachment
+        organizer = str(template.walk("VEVENT")[0]["ORGANIZER"]).lower()
+        if organizer == f"mailto:{email.lower()}":
+            return session_invitation(session, email, name, method)  # refuses, as it should
+        vevent = template.walk("VEVENT")[0]
+        attendee = icalendar.vCalAddress(f"mailto:{parse_address(email).addr_spec}")
+        if name:
+            attendee.params["CN"] = single_line(name)
+        attendee.params.update(
+            {
+                "CUTYPE": "INDIVIDUAL",
+                "ROLE": "REQ-PARTICIPANT",
+                "PARTSTAT": "NEEDS-ACTION",
+                "RSVP": "FALSE",
+            }
+        )
+        vevent.pop("ATTENDEE", None)
+        vevent.add("attendee", attendee)
+        first = self._first_attachment(method)
+        return Attachment(first.filename, first.mime_type, template.to_ical(), method=first.method)
+
+    @staticmethod
+    def _first_attachment(method: str) -> Attachment:
+        filename = "cancellation.ics" if method == "CANCEL" else "invitation.ics"
+        return Attachment(filename, "text/calendar", b"", method=method)
+
+
+def _queue_notice(
+    run: NotificationRun,
+    registration: Registration,
+    session: AgendaSession | None,
+    invitations: InvitationCopier,
+) -> None:
+    from amf.registration.notifications import _event_invitation, _manage_url
+    from amf.urls import absolute_url
+
+    event = run.event
+    if run.kind is NoticeKind.EVENT_CANCELLED:
+        from amf.mail.invitations import InvitationMethod
+
+        template = "notices/event_cancelled"
+        attachment = _event_invitation(registration, InvitationMethod.CANCEL)
+    else:
+        cancelled = run.kind is NoticeKind.SESSION_CANCELLED
+        template = "notices/session_cancelled" if cancelled else "notices/session_changed"
+        attachment = invitations.invitation(
+            session,
+            registration.email,
+            registration.display_name,
+            "CANCEL" if cancelled else "REQUEST",
+        )
+    queue_templated_message(
+        template,
+        (registration.display_name, registration.email),
+        context={
+            "registration": registration,
+            "event": event,
+            "agenda_session": session,
+            "recipient_name": registration.display_name,
+            "manage_url": _manage_url(registration),
+            "event_url": absolute_url("events.event_page", slug=event.slug),
+        },
+        attachments=[attachment],
+        related=RelatedObject("registration", registration.id),
+    )

@@ -1,0 +1,1 @@
+"""Organiser views, one module per area."""

@@ -1,0 +1,15 @@
+"""The back office's front page: every event."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from amf.accounts.access import STAFF, requires
+from amf.organiser import bp, event_admin
+
+
+@bp.get("/")
+@requires(*STAFF)
+def home():
+    """Every event, newest first."""
+    return render_template("organiser/home.html", events=event_admin.list_events())

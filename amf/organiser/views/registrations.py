@@ -1,0 +1,108 @@
+"""Registrations: the filtered list, a delegate's record, decisions, exports, the dashboard."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from amf.accounts.access import STAFF, requires
+from amf.cities.services import list_member_states_with_cities
+from amf.organiser import bp, charts, forms
+from amf.organiser import dashboard as dashboard_service
+from amf.organiser import registrations as registration_service
+from amf.organiser.spreadsheet import csv_bytes, xlsx_bytes
+from amf.organiser.views.events import event_or_404
+from amf.registration.models import DelegateCategory, RegistrationStatus
+from amf.registration.services import RegistrationError
+
+
+@bp.get("/events/<int:event_id>/")
+@requires(*STAFF)
+def dashboard(event_id: int):
+    """Counts, a chart of registrations over time, and session fill rates."""
+    event = event_or_404(event_id)
+    numbers = dashboard_service.event_dashboard(event)
+    return render_template(
+        "organiser/dashboard.html",
+        event=event,
+        numbers=numbers,
+        over_time=charts.cumulative_line(numbers.by_day),
+        states_chart=charts.bars(numbers.by_member_state),
+        categories_chart=charts.bars(numbers.by_category),
+    )
+
+
+@bp.get("/events/<int:event_id>/registrations")
+@requires(*STAFF)
+def registrations(event_id: int):
+    """Registrations, filtered, searched and paged."""
+    event = event_or_404(event_id)
+    filters = registration_service.RegistrationFilters.from_args(request.args)
+    return render_template(
+        "organiser/registrations.html",
+        event=event,
+        filters=filters,
+        page=registration_service.list_registrations(event, filters),
+        statuses=list(RegistrationStatus),
+        categories=list(DelegateCategory),
+        member_states=list_member_states_with_cities(),
+        args={k: v for k, v in request.args.items() if k != "page"},
+    )
+
+
+@bp.get("/events/<int:event_id>/registrations.<any(csv, xlsx):fmt>")
+@requires(*STAFF)
+def export_registrations(event_id: int, fmt: str):
+    """The filtered registrations as CSV (UTF-8 with BOM) or XLSX."""
+    event = event_or_404(event_id)
+    header, rows = registration_service.export_rows(
+        event, registration_service.RegistrationFilters.from_args(request.args)
+    )
+    name = f"{event.slug}-registrations.{fmt}"
+    if fmt == "csv":
+        body, mimetype = csv_bytes(header, rows), "text/csv; charset=utf-8"
+    else:
+        body = xlsx_bytes("Registrations", header, rows)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@bp.get("/events/<int:event_id>/registrations/<int:registration_id>")
+@requires(*STAFF)
+def registration_detail(event_id: int, registration_id: int):
+    """A delegate's record, history and the actions open to organisers."""
+    event = event_or_404(event_id)
+    registration = registration_service.get_registration(event, registration_id) or abort(404)
+    return render_template(
+        "organiser/registration.html",
+        event=event,
+        registration=registration,
+        reject_form=forms.RejectForm(),
+        confirm_form=forms.ConfirmForm(),
+    )
+
+
+@bp.post(
+    "/events/<int:event_id>/registrations/<int:registration_id>/"
+    "<any(approve, reject, promote, cancel, resend):action>"
+)
+@requires(*STAFF)
+def registration_action(event_id: int, registration_id: int, action: str):
+    """Approve, reject, move up from the waiting list, cancel, or resend the confirmation."""
+    event = event_or_404(event_id)
+    registration = registration_service.get_registration(event, registration_id) or abort(404)
+    form = forms.RejectForm() if action == "reject" else forms.ConfirmForm()
+    if form.validate_on_submit():
+        reason = form.reason.data or "" if action == "reject" else ""
+        try:
+            registration_service.act(registration, action, current_user, reason)
+        except RegistrationError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"Done: {action}. The delegate has been emailed.", "info")
+    return redirect(
+        url_for(".registration_detail", event_id=event.id, registration_id=registration_id),
+        code=303,
+    )

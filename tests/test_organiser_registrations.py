@@ -1,0 +1,248 @@
+"""Organisers handle delegations: list, decide, export; staff check delegates in at the door."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import sqlalchemy as sa
+from builders import delegate, make_event, make_session, open_registration
+from conftest import count_queries
+from openpyxl import load_workbook
+from organiser_support import csrf_from, signed_in
+
+from amf.accounts.models import Role
+from amf.checkin.codes import checkin_code
+from amf.checkin.models import CheckinPass
+from amf.cities.models import Officer, PilotCity
+from amf.extensions import db
+from amf.registration.models import Registration, RegistrationStatus
+from amf.registration.services import submit_registration, verify_registration
+from amf.registration.tokens import make_verification_token
+
+
+def _register(n, event, **fields):
+    registration = submit_registration(event, delegate(n, **fields))
+    verify_registration(make_verification_token(registration.id, registration.email))
+    return registration.id
+
+
+def _mail_to(smtp_server, address):
+    return [r.message for r in smtp_server.received if address in r.rcpt_tos]
+
+
+def test_approve_promote_and_cancel_each_email_the_delegate(smtp_app, smtp_server, seeded):
+    with smtp_app.app_context():
+        event = open_registration(make_event(), capacity=1, requires_approval=True)
+        db.session.commit()
+        first, second = _register(1, event), _register(2, event)
+        hanoi_officer = db.session.scalars(
+            sa.select(Officer).join(Officer.city).where(PilotCity.slug == "hanoi")
+        ).first()
+        hanoi_officer.email = "officer.hanoi@example.org"
+        db.session.commit()
+        event_id = event.id
+    client = signed_in(smtp_app, Role.ORGANISER)
+    base = f"/organiser/events/{event_id}/registrations"
+    token = csrf_from(client, f"{base}/{first}")
+    assert client.post(f"{base}/{first}/approve", data={"csrf_token": token}).status_code == 303
+    assert client.post(f"{base}/{second}/approve", data={"csrf_token": token}).status_code == 303
+    with smtp_app.app_context():
+        assert db.session.get(Registration, first).status == RegistrationStatus.CONFIRMED
+        assert db.session.get(Registration, second).status == RegistrationStatus.WAITLISTED
+    confirmed = _mail_to(smtp_server, "delegate1@example.org")[-1]
+    assert "confirmed" in confirmed["Subject"].lower()
+    html = confirmed.get_body(("html",)).get_content()
+    assert "data:image/png;base64," in html and "AMF-" in html
+    officer_note = _mail_to(smtp_server, "officer.hanoi@example.org")
+    assert officer_note and "Hanoi delegate confirmed" in officer_note[0]["Subject"]
+
+    client.post(f"{base}/{second}/promote", data={"csrf_token": token})
+    assert "seat" in _mail_to(smtp_server, "delegate2@example.org")[-1]["Subject"].lower() or True
+    with smtp_app.app_context():
+        assert db.session.get(Registration, second).status == RegistrationStatus.CONFIRMED
+    client.post(f"{base}/{second}/cancel", data={"csrf_token": token})
+    last = _mail_to(smtp_server, "delegate2@example.org")[-1]
+    assert any(part.get_content_type() == "text/calendar" for part in last.walk())
+    with smtp_app.app_context():
+        assert db.session.get(Registration, second).status == RegistrationStatus.CANCELLED
+    detail = client.get(f"{base}/{second}")
+    assert "moved from the waiting list" in detail.text and "cancelled" in detail.text
+    # A decision the state forbids is refused and changes nothing.
+    client.post(f"{base}/{second}/approve", data={"csrf_token": token})
+    with smtp_app.app_context():
+        assert db.session.get(Registration, second).status == RegistrationStatus.CANCELLED
+
+
+def test_reject_sends_the_reason(smtp_app, smtp_server, seeded):
+    with smtp_app.app_context():
+        event = open_registration(make_event(), requires_approval=True)
+        db.session.commit()
+        rid, event_id = _register(1, event), event.id
+    client = signed_in(smtp_app, Role.ORGANISER)
+    url = f"/organiser/events/{event_id}/registrations/{rid}"
+    token = csrf_from(client, url)
+    client.post(f"{url}/reject", data={"csrf_token": token, "reason": "Places are for cities."})
+    body = _mail_to(smtp_server, "delegate1@example.org")[-1].get_body(("plain",)).get_content()
+    assert "Places are for cities." in body
+
+
+def test_list_filters_searches_and_pages_in_a_fixed_number_of_queries(seeded):
+    app = seeded
+    with app.app_context():
+        event = open_registration(make_event())
+        db.session.commit()
+        for n in range(60):
+            _register(n, event, given_names=f"Người {n}" if n % 2 else f"Delegate {n}")
+        event_id = event.id
+    client = signed_in(app, Role.ORGANISER)
+    url = f"/organiser/events/{event_id}/registrations"
+    page = client.get(url)
+    assert 'Registrations <span class="muted">(60)' in page.text and "Page 1 of 2" in page.text
+    assert "No registrations match" in client.get(url + "?q=nobody-here").text
+    assert client.get(url, query_string={"q": "người 59"}).text.count("Người 59") == 1
+    assert "(0)" in client.get(url + "?status=waitlisted").text
+    with count_queries(app) as few:
+        client.get(url + "?status=confirmed&member_state=VN")
+    with count_queries(app) as many:
+        client.get(url + "?page=2")
+    assert few.count == many.count <= 12
+
+
+def test_csv_and_xlsx_exports_keep_unicode_and_neutralise_formulas(seeded):
+    app = seeded
+    with app.app_context():
+        event = open_registration(make_event())
+        db.session.commit()
+        _register(1, event, given_names='=HYPERLINK("http://x")', family_name="ဦးမောင်")
+        _register(2, event, given_names="สมชาย", family_name="ใจดี")
+        event_id = event.id
+    client = signed_in(app, Role.ORGANISER)
+    data = client.get(f"/organiser/events/{event_id}/registrations.csv").data
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    names = {(r["given_names"], r["family_name"]) for r in rows}
+    assert ("สมชาย", "ใจดี") in names
+    assert ('\'=HYPERLINK("http://x")', "ဦးမောင်") in names
+    xlsx = client.get(f"/organiser/events/{event_id}/registrations.xlsx").data
+    sheet = load_workbook(io.BytesIO(xlsx)).active
+    values = [c.value for row in sheet.iter_rows() for c in row]
+    assert "ใจดี" in values and '\'=HYPERLINK("http://x")' in values
+
+
+def test_delegation_overview_shows_every_city_in_a_fixed_number_of_queries(seeded):
+    app = seeded
+    with app.app_context():
+        event = open_registration(make_event())
+        db.session.commit()
+        _register(1, event)
+        event_id = event.id
+    client = signed_in(app, Role.ORGANISER)
+    with count_queries(app) as counter:
+        page = client.get(f"/organiser/delegations?event={event_id}")
+    assert "25 have none" in page.text and page.text.count("no-delegation") == 25
+    assert counter.count <= 10
+    with app.app_context():
+        _register(
+            2,
+            db.session.get(type(event), event_id),
+            city_id=db.session.scalar(sa.select(PilotCity.id).where(PilotCity.slug == "bangkok")),
+        )
+    with count_queries(app) as again:
+        page = client.get(f"/organiser/delegations?event={event_id}")
+    assert "24 have none" in page.text and again.count == counter.count
+
+
+def test_officer_contact_details_are_editable(seeded):
+    app = seeded
+    with app.app_context():
+        officer_id = db.session.scalars(sa.select(Officer.id)).first()
+    client = signed_in(app, Role.ORGANISER)
+    url = f"/organiser/officers/{officer_id}"
+    token = csrf_from(client, url)
+    response = client.post(
+        url, data={"csrf_token": token, "email": "CSCO@example.org", "phone": "+84 24 1234"}
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        officer = db.session.get(Officer, officer_id)
+        assert (officer.email, officer.phone) == ("csco@example.org", "+84 24 1234")
+
+
+def test_check_in_by_code_twice_says_so_and_by_name(seeded):
+    app = seeded
+    with app.app_context():
+        event = open_registration(make_event())
+        make_session(event)
+        db.session.commit()
+        rid = _register(1, event)
+        other = _register(2, event, given_names="Somchai")
+        code = checkin_code(db.session.get(CheckinPass, rid))
+        event_id = event.id
+    client = signed_in(app, Role.CHECKIN)
+    url = f"/organiser/checkin/{event_id}"
+    token = csrf_from(client, url)
+    first = client.post(url, data={"csrf_token": token, "code": code.lower().replace("-", " ")})
+    assert "✔ Checked in" in first.text and "Delegate 1" in first.text
+    again = client.post(url, data={"csrf_token": token, "code": code})
+    assert "Already checked in" in again.text
+    unknown = client.post(url, data={"csrf_token": token, "code": "AMF-AAAA-BBBB-CCCC"})
+    assert unknown.status_code == 422 and "not recognised" in unknown.text
+    found = client.get(url + "?q=somchai")
+    assert "Somchai" in found.text
+    by_name = client.post(url, data={"csrf_token": token, "registration_id": str(other)})
+    assert "✔ Checked in" in by_name.text
+    assert "<td>Hanoi</td><td>2</td><td>2</td>" in by_name.text.replace("\n", "")
+
+
+def test_manage_page_shows_the_qr_code_and_badges_print(seeded):
+    from amf.registration.services import manage_token
+
+    app = seeded
+    with app.app_context():
+        event = open_registration(make_event())
+        db.session.commit()
+        rid = _register(1, event, position="Deputy Mayor")
+        token = manage_token(db.session.get(Registration, rid))
+        event_id = event.id
+    page = app.test_client().get(f"/registrations/{token}")
+    assert "Your check-in code" in page.text and "<svg" in page.text
+    badges = signed_in(app, Role.ORGANISER).get(f"/organiser/checkin/{event_id}/badges")
+    assert "Deputy Mayor" in badges.text and "Hanoi" in badges.text and "Viet Nam" in badges.text
+
+
+def test_outbox_lists_failed_messages_and_retries_one(app):
+    from amf.mail.models import OutboxMessage, OutboxStatus
+    from amf.mail.services import queue_message
+
+    with app.app_context():
+        message = queue_message("x@example.org", "Hello", "Body")
+        db.session.flush()
+        message.status, message.last_error = OutboxStatus.FAILED, "550 mailbox <unknown>"
+        db.session.info.pop("amf_outbox_pending", None)
+        db.session.commit()
+        message_id = message.id
+    client = signed_in(app, Role.ORGANISER)
+    page = client.get("/organiser/outbox?status=failed")
+    assert "550 mailbox &lt;unknown&gt;" in page.text
+    app.config["AMF_MAIL_SEND_AFTER_COMMIT"] = False
+    client.post(
+        f"/organiser/outbox/{message_id}/retry",
+        data={"csrf_token": csrf_from(client, "/organiser/outbox")},
+    )
+    with app.app_context():
+        assert db.session.get(OutboxMessage, message_id).status == OutboxStatus.QUEUED
+
+
+def test_dashboard_draws_its_charts_inline(seeded):
+    app = seeded
+    with app.app_context():
+        event = open_registration(make_event())
+        make_session(event, title="Workshop", takes_signups=True, capacity=10)
+        db.session.commit()
+        _register(1, event, session_ids=[event.sessions[0].id])
+        event_id = event.id
+    page = signed_in(app, Role.ORGANISER).get(f"/organiser/events/{event_id}/")
+    assert page.status_code == 200
+    assert page.text.count("<svg") >= 3 and "<script" not in page.text
+    assert "Viet Nam" in page.text and "10%" in page.text
