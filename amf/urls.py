@@ -28,10 +28,14 @@ def absolute_url_builder() -> Callable[..., str]:
     return build
 
 
+# What a slug in our URLs may be; forms that set slugs validate against the same pattern.
+SLUG_PATTERN = r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?"
+
+
 class SlugConverter(BaseConverter):
     """Lower-case letters, digits and hyphens: anything else is a 404 before any query."""
 
-    regex = r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?"
+    regex = SLUG_PATTERN
 
 
 class TokenConverter(BaseConverter):

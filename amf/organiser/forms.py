@@ -24,21 +24,17 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
 )
 
 from amf.events.agenda import SessionData
 from amf.events.models import Event, SessionKind
+from amf.form_fields import PHONE_NUMBER, VALID_SLUG, strip_whitespace
 from amf.organiser.event_admin import EventData, SpeakerData
 from amf.timezones import to_local
 
 
 def _choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _optional_int(value):
@@ -48,11 +44,13 @@ def _optional_int(value):
 class EventForm(FlaskForm):
     """An event's details."""
 
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)], filters=[_strip])
+    title = StringField(
+        "Title", validators=[DataRequired(), Length(max=200)], filters=[strip_whitespace]
+    )
     short_title = StringField("Short title", validators=[Optional(), Length(max=40)])
     slug = StringField(
         "Web address",
-        validators=[DataRequired(), Length(max=80), Regexp(r"^[a-z0-9-]+$")],
+        validators=[DataRequired(), Length(max=80), VALID_SLUG],
         description="Lower-case letters, digits and hyphens, e.g. amf-2024.",
     )
     theme = StringField("Theme", validators=[Optional(), Length(max=400)])
@@ -140,7 +138,9 @@ class StatusForm(FlaskForm):
 class SessionForm(FlaskForm):
     """One agenda session."""
 
-    title = StringField("Title", validators=[DataRequired(), Length(max=300)], filters=[_strip])
+    title = StringField(
+        "Title", validators=[DataRequired(), Length(max=300)], filters=[strip_whitespace]
+    )
     kind = SelectField("Kind", choices=_choices((k.value, k.label) for k in SessionKind))
     day = SelectField("Day", validators=[DataRequired()])
     start = TimeField("Starts", validators=[DataRequired()])
@@ -195,7 +195,9 @@ class ConfirmForm(FlaskForm):
 class RoomForm(FlaskForm):
     """A room."""
 
-    name = StringField("Room name", validators=[DataRequired(), Length(max=120)], filters=[_strip])
+    name = StringField(
+        "Room name", validators=[DataRequired(), Length(max=120)], filters=[strip_whitespace]
+    )
     capacity = IntegerField("Capacity", validators=[Optional(), NumberRange(min=1)])
     submit = SubmitField("Add room")
 
@@ -203,14 +205,18 @@ class RoomForm(FlaskForm):
 class TrackForm(FlaskForm):
     """A track."""
 
-    name = StringField("Track name", validators=[DataRequired(), Length(max=120)], filters=[_strip])
+    name = StringField(
+        "Track name", validators=[DataRequired(), Length(max=120)], filters=[strip_whitespace]
+    )
     submit = SubmitField("Add track")
 
 
 class SpeakerForm(FlaskForm):
     """A speaker."""
 
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)], filters=[_strip])
+    name = StringField(
+        "Name", validators=[DataRequired(), Length(max=200)], filters=[strip_whitespace]
+    )
     honorific = StringField("Honorific", validators=[Optional(), Length(max=60)])
     position = StringField("Position", validators=[Optional(), Length(max=300)])
     organisation = StringField("Organisation", validators=[Optional(), Length(max=300)])
@@ -249,8 +255,8 @@ class OfficerContactForm(FlaskForm):
     email = EmailField("Email", validators=[Optional(), Email(), Length(max=254)])
     phone = StringField(
         "Phone",
-        validators=[Optional(), Length(max=40), Regexp(r"^[0-9+()./\- ]*$")],
-        filters=[_strip],
+        validators=[Optional(), Length(max=40), PHONE_NUMBER],
+        filters=[strip_whitespace],
     )
     submit = SubmitField("Save")
 

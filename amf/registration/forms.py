@@ -14,31 +14,24 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from amf.cities.models import MemberState
 from amf.events.models import AgendaSession
+from amf.form_fields import NO_CONTROL_CHARACTERS, PHONE_NUMBER, strip_whitespace
 from amf.registration.models import DelegateCategory
 from amf.registration.services import DelegateDetails
 
 OTHER_ORGANISATION = "other"
-_NO_CONTROL_CHARACTERS = Regexp(
-    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$", message="Remove control characters."
-)
-_PHONE = Regexp(r"^[0-9+()./\- ]*$", message="Use digits, spaces and + ( ) - . / only.")
 
 
 def _text(label: str, maximum: int, required: bool = False, **kwargs) -> StringField:
     validators = (
         [DataRequired(message=f"Enter your {label.lower()}.")] if required else [Optional()]
     )
-    validators += [Length(max=maximum), _NO_CONTROL_CHARACTERS]
-    return StringField(label, validators=validators, filters=[_strip], **kwargs)
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+    validators += [Length(max=maximum), NO_CONTROL_CHARACTERS]
+    return StringField(label, validators=validators, filters=[strip_whitespace], **kwargs)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -55,7 +48,9 @@ class DelegateDetailsForm(FlaskForm):
     given_names = _text("Given name(s)", 120, required=True)
     family_name = _text("Family name", 120, description="Leave empty if you have a single name.")
     phone = StringField(
-        "Phone (optional)", validators=[Optional(), Length(max=40), _PHONE], filters=[_strip]
+        "Phone (optional)",
+        validators=[Optional(), Length(max=40), PHONE_NUMBER],
+        filters=[strip_whitespace],
     )
     position = _text("Position", 200, description="For example Deputy Mayor.")
     organisation = _text("Organisation", 200, description="For example City Government of Hanoi.")
@@ -76,13 +71,13 @@ class DelegateDetailsForm(FlaskForm):
     other_country = _text("Country", 100)
     dietary_needs = TextAreaField(
         "Dietary needs (optional)",
-        validators=[Optional(), Length(max=500), _NO_CONTROL_CHARACTERS],
-        filters=[_strip],
+        validators=[Optional(), Length(max=500), NO_CONTROL_CHARACTERS],
+        filters=[strip_whitespace],
     )
     accessibility_needs = TextAreaField(
         "Accessibility needs (optional)",
-        validators=[Optional(), Length(max=500), _NO_CONTROL_CHARACTERS],
-        filters=[_strip],
+        validators=[Optional(), Length(max=500), NO_CONTROL_CHARACTERS],
+        filters=[strip_whitespace],
     )
     listed_publicly = BooleanField(
         "List me among my city's delegates on its public page (name, category and organisation)"
@@ -164,7 +159,7 @@ class RegistrationForm(DelegateDetailsForm, SessionChoiceMixin):
             Length(max=254),
             Email(message="Enter a valid email address, like name@example.org."),
         ],
-        filters=[_strip],
+        filters=[strip_whitespace],
         description="We send a link to this address to confirm it is yours.",
     )
     consent_privacy = BooleanField(
@@ -209,6 +204,6 @@ class ResendLinkForm(FlaskForm):
             Length(max=254),
             Email(message="Enter a valid email address."),
         ],
-        filters=[_strip],
+        filters=[strip_whitespace],
     )
     submit = SubmitField("Email me my link")
