@@ -58,12 +58,9 @@ class DocumentCache:
 
     def get_or_build(self, key: Hashable, build: Callable[[], BuiltDocument]) -> BuiltDocument:
         """The cached document for this key, built (outside the lock) if missing."""
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-                self.hits += 1
-                return found
+        found = self.get(key)
+        if found is not None:
+            return found
         document = build()
         with self._lock:
             self.builds += 1
