@@ -139,6 +139,21 @@ def test_polling_an_unchanged_feed_runs_no_query_and_a_change_shows_at_once(app,
     assert changed.status_code == 200 and b"SUMMARY:After" in changed.data
 
 
-def test_only_decorated_routes_pay_for_rate_limiting(app):
-    hooks = app.before_request_funcs.get(None, [])
-    assert not any(getattr(hook, "__name__", "") == "_check_request_limit" for hook in hooks)
+def test_requests_pay_for_no_unused_extension_hooks(app):
+    """No app-wide rate-limit check (limits are per route) and no remember-cookie hook."""
+    names = [
+        getattr(hook, "__name__", "")
+        for hooks in (app.before_request_funcs, app.after_request_funcs)
+        for hook in hooks.get(None, [])
+    ]
+    assert "_check_request_limit" not in names and "_update_remember_cookie" not in names
+
+
+def test_feeds_do_not_vary_on_cookies(app, client):
+    with app.app_context():
+        make_session(make_event(slug="novary"))
+        db.session.commit()
+    response = client.get("/events/novary/calendar.ics")
+    assert response.status_code == 200
+    assert "Cookie" not in response.headers.get("Vary", "")
+    assert "Set-Cookie" not in response.headers
