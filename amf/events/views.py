@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import Response, abort, render_template, request, session
 
 from amf.cities.services import list_cities, timezone_choices
 from amf.events import bp, services
 from amf.events.models import Event
+from amf.events.page_cache import cached_page
 from amf.timezones import valid_timezone
 
 
@@ -39,14 +40,27 @@ def agenda(slug: str):
     viewer_tz = valid_timezone(requested_tz)
     if viewer_tz == event.timezone:
         viewer_tz = None
-    return render_template(
-        "events/agenda.html",
-        event=event,
-        days=services.load_agenda(event),
-        viewer_tz=viewer_tz,
-        unknown_tz=requested_tz if requested_tz and not valid_timezone(requested_tz) else None,
-        timezone_choices=timezone_choices(list_cities()),
-    )
+    unknown_tz = requested_tz if requested_tz and not valid_timezone(requested_tz) else None
+    choices = tuple(timezone_choices(list_cities()))
+
+    def render() -> str:
+        return render_template(
+            "events/agenda.html",
+            event=event,
+            days=services.load_agenda(event),
+            viewer_tz=viewer_tz,
+            unknown_tz=unknown_tz,
+            timezone_choices=choices,
+        )
+
+    # Pages with one-off messages or an unknown zone typed by the visitor are not shared.
+    if session.get("_flashes") or unknown_tz:
+        return render()
+    key = (
+        "agenda", event.id, event.agenda_revision, event.updated_at,
+        viewer_tz, unknown_tz, choices, request.script_root,
+    )  # fmt: skip
+    return Response(cached_page(key, render), mimetype="text/html")
 
 
 @bp.get("/<slug:slug>/sessions/<int:session_id>")

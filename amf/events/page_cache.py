@@ -1,0 +1,40 @@
+"""Rendered agenda pages kept in the worker, keyed by the agenda's version.
+
+A 300-session agenda takes far longer to render than to look up, and it changes only when
+the organisers change the agenda. The key holds everything the HTML depends on (the event's
+id, agenda revision and update time, the time zones asked for, the time-zone choices and the
+script root), so any change makes a new key and the old page ages out of the bounded cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+
+from flask import current_app
+
+from amf.calendar.cache import BuiltDocument, DocumentCache
+from amf.db import utcnow
+
+
+def rendered_page_cache() -> DocumentCache:
+    """This app's cache of rendered agenda pages (bounded like the feed cache)."""
+    cache = current_app.extensions.get("amf_page_cache")
+    if cache is None:
+        config = current_app.config
+        cache = current_app.extensions.setdefault(
+            "amf_page_cache",
+            DocumentCache(
+                max_entries=config.get("AMF_PAGE_CACHE_ENTRIES", 128),
+                max_bytes=config.get("AMF_PAGE_CACHE_BYTES", 32 * 1024 * 1024),
+            ),
+        )
+    return cache
+
+
+def cached_page(key: Hashable, render: Callable[[], str]) -> bytes:
+    """The page for this key, rendered once per worker until the key changes."""
+
+    def build() -> BuiltDocument:
+        return BuiltDocument.of(render().encode("utf-8"), last_modified=utcnow())
+
+    return rendered_page_cache().get_or_build(key, build).body

@@ -1,0 +1,142 @@
+"""Real processes for the multi-instance and fault tests: gunicorn, mail workers, an HTTP client.
+
+Every process listens on or talks to 127.0.0.1 only, and every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+
+from smtp_server import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def app_environment(database_url: str, base_url: str, **settings: object) -> dict[str, str]:
+    """Environment for an AMF process: development settings on that database, no rate limits."""
+    env = {
+        **os.environ,
+        "FLASK_APP": "amf",
+        "AMF_ENV": "development",
+        "SECRET_KEY": "multi-instance-test-secret",
+        "DATABASE_URL": database_url,
+        "AMF_BASE_URL": base_url,
+        "AMF_PUBLIC_HOST": "amf.test",
+        "RATELIMIT_ENABLED": "false",
+        "MAIL_DEFAULT_SENDER": "AMF Events <no-reply@amf.test>",
+        "MAIL_TIMEOUT": "5",
+        "PYTHONWARNINGS": "ignore",
+    }
+    env.update({name: str(value) for name, value in settings.items()})
+    return env
+
+
+class Gunicorn:
+    """One application instance: gunicorn on its own loopback port."""
+
+    def __init__(self, env: Mapping[str, str], workers: int = 2, threads: int = 4) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(  # noqa: S603 - our own gunicorn
+            [
+                str(BIN / "gunicorn"), "-w", str(workers), "-k", "gthread",
+                "--threads", str(threads), "-b", f"127.0.0.1:{self.port}",
+                "--graceful-timeout", "5", "--timeout", "30", "--log-level", "warning",
+                "amf:create_app()",
+            ],
+            cwd=ROOT,
+            env=dict(env),
+        )  # fmt: skip
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        """Block until /healthz answers, or fail."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2):  # noqa: S310
+                    return
+            except (OSError, urllib.error.HTTPError):
+                time.sleep(0.1)
+        raise TimeoutError(f"gunicorn on {self.url} not ready after {timeout}s")
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it lingers."""
+        terminate(self.process)
+
+
+def start_mail_worker(env: Mapping[str, str], *args: str) -> subprocess.Popen:
+    """`flask amf send-mail` as its own process."""
+    return subprocess.Popen(  # noqa: S603 - our own CLI
+        [str(BIN / "flask"), "amf", "send-mail", *args],
+        cwd=ROOT,
+        env=dict(env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def terminate(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop a process we started: SIGTERM, wait, SIGKILL."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=timeout)
+
+
+class Browser:
+    """A cookie-keeping HTTP client (one delegate's browser) that never follows redirects."""
+
+    class _NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    def __init__(self, timeout: float = 15) -> None:
+        self.timeout = timeout
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), self._NoRedirect()
+        )
+
+    def request(self, url: str, data: Mapping[str, str] | None = None) -> tuple[int, str]:
+        """GET (or POST a form); the status and body, 4xx and 5xx included."""
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        try:
+            with self.opener.open(url, data=body, timeout=self.timeout) as response:
+                return response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as error:
+            with error:
+                return error.code, error.read().decode("utf-8", "replace")
+
+    def submit_form(self, url: str, data: Mapping[str, str]) -> tuple[int, str]:
+        """Fetch the form for its CSRF token, then post it."""
+        status, page = self.request(url)
+        if status != 200:
+            return status, page
+        return self.request(url, {**data, "csrf_token": CSRF.search(page).group(1)})
+
+
+def wait_until(condition, timeout: float, interval: float = 0.1) -> bool:
+    """Poll ``condition`` until it is true or the time is up; its last answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return bool(condition())
