@@ -361,3 +361,45 @@ def test_rate_limits_are_shared_through_redis(database_url, tmp_path, seeded, ev
     close_database(first)
     close_database(second)
     redis.Redis.from_url(url).flushdb()
+
+
+def test_manage_page_form_is_prefilled_so_saving_it_unchanged_works(
+    smtp_app, smtp_server, client, event
+):
+    """Submitting the details form exactly as the page renders it must save (it once could not)."""
+    from html.parser import HTMLParser
+
+    post_registration(client, event, form_for(smtp_app))
+    verification = mail_for(smtp_server, "delegate1@example.org")[-1]
+    client.get(next(link for link in links_in(verification) if "/verify/" in link))
+    confirmation = mail_for(smtp_server, "delegate1@example.org")[-1]
+    manage_path = next(link for link in links_in(confirmation) if "/registrations/" in link)
+    page = client.get(manage_path).text
+    details_form = page[page.index(f'action="{manage_path}/details"') :]
+    details_form = details_form[: details_form.index("</form>")]
+
+    class Fields(HTMLParser):
+        """What a browser would submit: inputs, checked boxes and radios, selected options."""
+
+        def __init__(self):
+            super().__init__()
+            self.data, self.select = {}, None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "input" and a.get("name"):
+                if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                    return
+                self.data[a["name"]] = a.get("value", "y")
+            elif tag == "select":
+                self.select = a.get("name")
+            elif tag == "option" and self.select and "selected" in a:
+                self.data[self.select] = a.get("value", "")
+            elif tag == "textarea":
+                self.data.setdefault(a["name"], "")
+
+    fields = Fields()
+    fields.feed(details_form)
+    assert fields.data.get("city"), "the delegate's city is pre-selected"
+    response = client.post(f"{manage_path}/details", data=fields.data)
+    assert response.status_code == 303, response.text[:2000]
