@@ -53,8 +53,9 @@ def _place_label(x: float, y: float, text: str, taken: list) -> tuple[float, flo
 
 def draw_city_map(cities: Sequence[PilotCity], highlight: PilotCity | None = None) -> Markup:
     """An accessible SVG map with a linked, labelled dot per city."""
+    # A group, not an img: an img's children are presentational, which would hide the links.
     parts = [
-        f'<svg class="city-map" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'<svg class="city-map" viewBox="0 0 {WIDTH} {HEIGHT}" role="group" '
         f'aria-labelledby="city-map-title" xmlns="http://www.w3.org/2000/svg">',
         '<title id="city-map-title">Map of ASEAN Smart Cities Network pilot cities</title>',
         f'<rect class="sea" width="{WIDTH}" height="{HEIGHT}"/>',
