@@ -13,7 +13,7 @@ from amf.db import utcnow
 from amf.events.models import EventStatus
 from amf.extensions import db
 from amf.mail.models import OutboxMessage
-from amf.registration import services
+from amf.registration import seats, services
 from amf.registration.models import Registration, RegistrationStatus, SignupStatus
 from amf.registration.tokens import ExpiredLink, InvalidLink, make_verification_token
 
@@ -85,7 +85,7 @@ def test_cancelling_a_seat_promotes_the_first_in_line(event):
     cancellation = _mail_to("delegate1@example.org")[-1]
     assert cancellation.template == "registration/cancelled"
     assert [a["method"] for a in cancellation.attachments] == ["CANCEL"]
-    assert services.seats_taken(event) == 2
+    assert seats.seats_taken(event) == 2
 
 
 def test_verification_link_used_twice_says_already_verified(event):
@@ -160,7 +160,7 @@ def test_unverified_registrations_expire_and_release_nothing(event):
     db.session.expire_all()
     assert db.session.get(Registration, stale.id).status == RegistrationStatus.EXPIRED
     assert db.session.get(Registration, fresh.id).status == RegistrationStatus.PENDING_VERIFICATION
-    assert services.seats_taken(event) == 1
+    assert seats.seats_taken(event) == 1
 
 
 def test_stale_pending_registration_does_not_block_registering_again(event, runner):

@@ -19,7 +19,7 @@ def directory():
 @bp.get("/<slug:slug>")
 def city_page(slug: str):
     """One city and its Chief Smart City Officers."""
-    from amf.registration.services import listed_delegates
+    from amf.registration.delegations import listed_delegates
 
     city = services.get_city(slug)
     if city is None:

@@ -21,7 +21,7 @@ def _event_or_404(slug: str) -> Event:
 @bp.get("/<slug:slug>/")
 def event_page(slug: str):
     """An event's home page: theme, dates, venue, organiser."""
-    from amf.registration.services import pilot_cities_with_delegates
+    from amf.registration.delegations import pilot_cities_with_delegates
 
     event = _event_or_404(slug)
     return render_template(

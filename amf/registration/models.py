@@ -168,6 +168,15 @@ class Registration(db.Model):
         order_by="RegistrationLog.id",
     )
 
+    def set_status(self, status: RegistrationStatus, now: datetime) -> None:
+        """Move to a new status, noting when."""
+        self.status = status
+        self.status_changed_at = now
+
+    def log(self, action: str, actor: str = "delegate", detail: str = "") -> None:
+        """Add a step to the registration's history."""
+        self.history.append(RegistrationLog(action=action, actor=actor, detail=detail))
+
     @property
     def full_name(self) -> str:
         """Given names and family name; a single-name delegate has only the first."""

@@ -21,14 +21,13 @@ from sqlalchemy.orm import selectinload
 from amf.cities.models import Officer, PilotCity
 from amf.db import utcnow
 from amf.events.models import AgendaSession, Event, SessionStatus
-from amf.events.services import PUBLIC_STATUSES, registration_state
+from amf.events.services import registration_state
 from amf.extensions import db
-from amf.registration import notifications
+from amf.registration import notifications, seats
 from amf.registration.models import (
     ACTIVE_STATUSES,
     DelegateCategory,
     Registration,
-    RegistrationLog,
     RegistrationStatus,
     SessionSignup,
     SignupStatus,
@@ -112,7 +111,7 @@ def set_calendar_nonce(registration: Registration) -> None:
 def regenerate_calendar_token(registration: Registration) -> Registration:
     """Replace the personal-feed address (e.g. after it was shared); the old one 404s."""
     set_calendar_nonce(registration)
-    _log(registration, "calendar link replaced")
+    registration.log("calendar link replaced")
     db.session.commit()
     return registration
 
@@ -156,7 +155,7 @@ def submit_registration(event: Event, details: DelegateDetails) -> Registration:
     registration.signups = [
         SessionSignup(session=s, status=SignupStatus.REQUESTED) for s in sessions
     ]
-    _log(registration, "submitted")
+    registration.log("submitted")
     db.session.add(registration)
     try:
         db.session.flush()
@@ -191,19 +190,19 @@ def verify_registration(token: str) -> Verified:
     registration = db.session.get(Registration, registration_id)
     if registration is None or not secrets.compare_digest(digest, email_digest(registration.email)):
         raise InvalidLink
-    event = _lock_event(registration.event_id)
-    registration = _lock_registration(registration.id)
+    event = seats.lock_event(registration.event_id)
+    registration = seats.lock_registration(registration.id)
     if registration.status != RegistrationStatus.PENDING_VERIFICATION:
         db.session.rollback()
         return Verified(registration, already_verified=True)
     now = utcnow()
     registration.verified_at = now
-    _log(registration, "verified")
+    registration.log("verified")
     if event.requires_approval:
-        _set_status(registration, RegistrationStatus.AWAITING_APPROVAL, now)
+        registration.set_status(RegistrationStatus.AWAITING_APPROVAL, now)
         notifications.awaiting_approval(registration)
     else:
-        _admit(event, registration, now)
+        seats.admit(event, registration, now)
     db.session.commit()
     return Verified(registration)
 
@@ -213,36 +212,36 @@ def verify_registration(token: str) -> Verified:
 
 def approve_registration(registration: Registration, actor: str) -> Registration:
     """Admit a delegate awaiting approval: confirmed if a seat is free, else waitlisted."""
-    event = _lock_event(registration.event_id)
-    registration = _lock_registration(registration.id)
+    event = seats.lock_event(registration.event_id)
+    registration = seats.lock_registration(registration.id)
     if registration.status != RegistrationStatus.AWAITING_APPROVAL:
         raise RegistrationError("Only registrations awaiting approval can be approved.")
-    _log(registration, "approved", actor)
-    _admit(event, registration, utcnow())
+    registration.log("approved", actor)
+    seats.admit(event, registration, utcnow())
     db.session.commit()
     return registration
 
 
 def promote_registration(registration: Registration, actor: str) -> Registration:
     """An organiser gives a waitlisted delegate a seat now, even past the event's capacity."""
-    _lock_event(registration.event_id)
-    registration = _lock_registration(registration.id)
+    seats.lock_event(registration.event_id)
+    registration = seats.lock_registration(registration.id)
     if registration.status != RegistrationStatus.WAITLISTED:
         raise RegistrationError("Only delegates on the waiting list can be moved up.")
-    _log(registration, "moved from the waiting list", actor)
-    _confirm(registration, utcnow(), promoted=True)
+    registration.log("moved from the waiting list", actor)
+    seats.confirm(registration, utcnow(), promoted=True)
     db.session.commit()
     return registration
 
 
 def reject_registration(registration: Registration, actor: str, reason: str = "") -> Registration:
     """Decline a delegate awaiting approval."""
-    _lock_event(registration.event_id)
-    registration = _lock_registration(registration.id)
+    seats.lock_event(registration.event_id)
+    registration = seats.lock_registration(registration.id)
     if registration.status != RegistrationStatus.AWAITING_APPROVAL:
         raise RegistrationError("Only registrations awaiting approval can be rejected.")
-    _set_status(registration, RegistrationStatus.REJECTED, utcnow())
-    _log(registration, "rejected", actor, reason)
+    registration.set_status(RegistrationStatus.REJECTED, utcnow())
+    registration.log("rejected", actor, reason)
     notifications.rejected(registration, reason)
     db.session.commit()
     return registration
@@ -275,15 +274,15 @@ def update_details(registration: Registration, details: DelegateDetails) -> Regi
     for name, value in _detail_fields(details).items():
         setattr(registration, name, value)
     registration.city, registration.officer = city, officer
-    _log(registration, "details changed")
+    registration.log("details changed")
     db.session.commit()
     return registration
 
 
 def change_sessions(registration: Registration, session_ids: Iterable[int]) -> Registration:
     """Replace the sessions a delegate signed up for; freed seats go to the next in line."""
-    event = _lock_event(registration.event_id)
-    registration = _lock_registration(registration.id)
+    event = seats.lock_event(registration.event_id)
+    registration = seats.lock_registration(registration.id)
     if not registration.status.is_active:
         raise RegistrationError("This registration can no longer be changed.")
     wanted = {s.id: s for s in _signup_sessions(event, session_ids)}
@@ -300,11 +299,11 @@ def change_sessions(registration: Registration, session_ids: Iterable[int]) -> R
             signup = SessionSignup(session=session, status=SignupStatus.REQUESTED)
             registration.signups.append(signup)
             if registration.status == RegistrationStatus.CONFIRMED:
-                _allocate_signup(signup, now)
+                seats.allocate_signup(signup, now)
     db.session.flush()
-    _log(registration, "sessions changed", detail=", ".join(s.title for s in wanted.values()))
+    registration.log("sessions changed", detail=", ".join(s.title for s in wanted.values()))
     for session in freed:
-        _promote_session_queue(session, now)
+        seats.promote_session_queue(session, now)
     notifications.sessions_changed(registration, left=freed)
     db.session.commit()
     return registration
@@ -312,8 +311,8 @@ def change_sessions(registration: Registration, session_ids: Iterable[int]) -> R
 
 def cancel_registration(registration: Registration, actor: str = "delegate") -> Registration:
     """Cancel a registration, free its seats and promote whoever waits for them."""
-    event = _lock_event(registration.event_id)
-    registration = _lock_registration(registration.id)
+    event = seats.lock_event(registration.event_id)
+    registration = seats.lock_registration(registration.id)
     if not registration.status.is_active:
         raise RegistrationError("This registration is already closed.")
     had_seat = registration.status == RegistrationStatus.CONFIRMED
@@ -322,15 +321,15 @@ def cancel_registration(registration: Registration, actor: str = "delegate") -> 
     freed = [s.session for s in registration.signups if s.status == SignupStatus.CONFIRMED]
     sessions_held = [s.session for s in registration.signups]
     registration.signups.clear()
-    _set_status(registration, RegistrationStatus.CANCELLED, now)
-    _log(registration, "cancelled", actor)
+    registration.set_status(RegistrationStatus.CANCELLED, now)
+    registration.log("cancelled", actor)
     db.session.flush()
     if notify:
         notifications.cancelled(registration, sessions_held, by_delegate=actor == "delegate")
     if had_seat:
-        _promote_event_queue(event, now)
+        seats.promote_event_queue(event, now)
     for session in freed:
-        _promote_session_queue(session, now)
+        seats.promote_session_queue(session, now)
     db.session.commit()
     return registration
 
@@ -343,7 +342,7 @@ def resend_manage_link(event: Event, email: str) -> bool:
     registration = find_active_registration(event, email)
     if registration is None:
         return False
-    _log(registration, "manage link resent")
+    registration.log("manage link resent")
     notifications.manage_link(registration)
     db.session.commit()
     return True
@@ -352,7 +351,7 @@ def resend_manage_link(event: Event, email: str) -> bool:
 def revoke_manage_link(registration: Registration) -> Registration:
     """Replace the manage link (e.g. after it was forwarded); the old one stops working."""
     _set_manage_nonce(registration)
-    _log(registration, "manage link replaced")
+    registration.log("manage link replaced")
     notifications.manage_link(registration)
     db.session.commit()
     return registration
@@ -382,211 +381,14 @@ def _expire_if_stale(registration: Registration, now: datetime) -> bool:
         or registration.verify_by >= now
     ):
         return False
-    _set_status(registration, RegistrationStatus.EXPIRED, now)
+    registration.set_status(RegistrationStatus.EXPIRED, now)
     registration.signups.clear()
-    _log(registration, "expired", "system")
+    registration.log("expired", "system")
     db.session.flush()
     return True
 
 
-# ---------------------------------------------------------------- delegations
-
-
-def pilot_cities_with_delegates(event: Event) -> int:
-    """How many pilot cities have at least one confirmed delegate at the event."""
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count(sa.distinct(Registration.city_id))).where(
-                Registration.event_id == event.id,
-                Registration.status == RegistrationStatus.CONFIRMED,
-                Registration.city_id.is_not(None),
-            )
-        )
-        or 0
-    )
-
-
-def listed_delegates(city: PilotCity) -> list[Registration]:
-    """A city's confirmed delegates who agreed to be listed publicly, by event then name."""
-    return list(
-        db.session.scalars(
-            sa.select(Registration)
-            .join(Registration.event)
-            .where(
-                Registration.city_id == city.id,
-                Registration.status == RegistrationStatus.CONFIRMED,
-                Registration.listed_publicly.is_(True),
-                Event.status.in_(PUBLIC_STATUSES),
-            )
-            .order_by(Event.first_day.desc(), Registration.family_name, Registration.given_names)
-            .options(selectinload(Registration.event))
-        )
-    )
-
-
-# ---------------------------------------------------------------- seats
-
-
-def seats_taken(event: Event) -> int:
-    """How many delegates hold a confirmed seat at the event."""
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Registration)
-            .where(
-                Registration.event_id == event.id,
-                Registration.status == RegistrationStatus.CONFIRMED,
-            )
-        )
-        or 0
-    )
-
-
-def session_seats_taken(session_ids: Iterable[int]) -> dict[int, int]:
-    """Confirmed sign-ups per session, in one query."""
-    ids = list(session_ids)
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(SessionSignup.session_id, sa.func.count())
-        .where(SessionSignup.session_id.in_(ids), SessionSignup.status == SignupStatus.CONFIRMED)
-        .group_by(SessionSignup.session_id)
-    )
-    taken = dict.fromkeys(ids, 0)
-    taken.update({session_id: count for session_id, count in rows})
-    return taken
-
-
-def signup_choices(event: Event) -> tuple[list[AgendaSession], dict[int, str]]:
-    """The sessions delegates may sign up for, each labelled with its time and free seats."""
-    from amf.main.templating import local_date, local_time_range
-
-    sessions = db.session.scalars(
-        sa.select(AgendaSession)
-        .where(
-            AgendaSession.event_id == event.id,
-            AgendaSession.takes_signups.is_(True),
-            AgendaSession.status == SessionStatus.SCHEDULED,
-        )
-        .order_by(AgendaSession.starts_at, AgendaSession.id)
-    ).all()
-    taken = session_seats_taken(s.id for s in sessions)
-    labels = {}
-    for s in sessions:
-        when = f"{local_date(s.starts_at, event.timezone)}, " + local_time_range(
-            s.starts_at, s.ends_at, event.timezone
-        )
-        if s.capacity is None:
-            seats = ""
-        elif taken[s.id] >= s.capacity:
-            seats = " (full: you join the waiting list)"
-        else:
-            seats = f" ({s.capacity - taken[s.id]} of {s.capacity} seats free)"
-        labels[s.id] = f"{s.title}: {when}{seats}"
-    return list(sessions), labels
-
-
-def _admit(event: Event, registration: Registration, now: datetime) -> None:
-    """Give a verified or approved delegate a seat, or a place on the waiting list."""
-    if event.capacity is None or seats_taken(event) < event.capacity:
-        _confirm(registration, now)
-    else:
-        _set_status(registration, RegistrationStatus.WAITLISTED, now)
-        registration.waitlisted_at = now
-        _log(registration, "waitlisted", "system")
-        notifications.waitlisted(registration)
-
-
-def _confirm(registration: Registration, now: datetime, promoted: bool = False) -> None:
-    _set_status(registration, RegistrationStatus.CONFIRMED, now)
-    db.session.flush()
-    for signup in registration.signups:
-        _allocate_signup(signup, now)
-    _log(registration, "promoted from the waiting list" if promoted else "confirmed", "system")
-    notifications.confirmed(registration, promoted=promoted)
-
-
-def _allocate_signup(signup: SessionSignup, now: datetime) -> None:
-    """Seat a confirmed delegate in a session, or queue them for it."""
-    session = signup.session
-    taken = session_seats_taken([session.id])[session.id]
-    if session.capacity is None or taken < session.capacity:
-        signup.status = SignupStatus.CONFIRMED
-    else:
-        signup.status = SignupStatus.WAITLISTED
-        signup.waitlisted_at = now
-    db.session.flush()
-
-
-def _promote_event_queue(event: Event, now: datetime) -> None:
-    """Fill free seats from the event's waiting list, first come first served."""
-    while event.capacity is None or seats_taken(event) < event.capacity:
-        following = db.session.scalars(
-            sa.select(Registration)
-            .where(
-                Registration.event_id == event.id,
-                Registration.status == RegistrationStatus.WAITLISTED,
-            )
-            .order_by(Registration.waitlisted_at, Registration.id)
-            .limit(1)
-        ).first()
-        if following is None:
-            return
-        _confirm(following, now, promoted=True)
-
-
-def _promote_session_queue(session: AgendaSession, now: datetime) -> None:
-    """Fill a session's free seats from its waiting list, first come first served."""
-    while True:
-        taken = session_seats_taken([session.id])[session.id]
-        if session.capacity is not None and taken >= session.capacity:
-            return
-        following = db.session.scalars(
-            sa.select(SessionSignup)
-            .join(SessionSignup.registration)
-            .where(
-                SessionSignup.session_id == session.id,
-                SessionSignup.status == SignupStatus.WAITLISTED,
-                Registration.status == RegistrationStatus.CONFIRMED,
-            )
-            .order_by(SessionSignup.waitlisted_at, SessionSignup.registration_id)
-            .limit(1)
-        ).first()
-        if following is None:
-            return
-        following.status = SignupStatus.CONFIRMED
-        db.session.flush()
-        _log(following.registration, "promoted in a session", "system", session.title)
-        notifications.session_promoted(following.registration, session)
-
-
 # ---------------------------------------------------------------- helpers
-
-
-def _lock_event(event_id: int) -> Event:
-    """The event, locked until commit: seat changes for one event take turns."""
-    return db.session.scalars(sa.select(Event).where(Event.id == event_id).with_for_update()).one()
-
-
-def _lock_registration(registration_id: int) -> Registration:
-    """The registration, locked and re-read, so a decision uses its current state."""
-    return db.session.scalars(
-        sa.select(Registration)
-        .where(Registration.id == registration_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-
-
-def _set_status(registration: Registration, status: RegistrationStatus, now: datetime) -> None:
-    registration.status = status
-    registration.status_changed_at = now
-
-
-def _log(
-    registration: Registration, action: str, actor: str = "delegate", detail: str = ""
-) -> None:
-    registration.history.append(RegistrationLog(action=action, actor=actor, detail=detail))
 
 
 def _detail_fields(details: DelegateDetails) -> dict:

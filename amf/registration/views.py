@@ -8,7 +8,7 @@ from amf.cities.services import list_member_states_with_cities
 from amf.events.models import Event
 from amf.events.services import get_public_event, registration_state
 from amf.extensions import limiter
-from amf.registration import bp, forms, services
+from amf.registration import bp, forms, seats, services
 from amf.registration.models import Registration, RegistrationStatus
 from amf.registration.tokens import ExpiredLink, InvalidLink
 
@@ -31,7 +31,7 @@ def _prepare(form, event: Event) -> None:
     if hasattr(form, "set_cities"):
         form.set_cities(list_member_states_with_cities())
     if hasattr(form, "set_sessions"):
-        sessions, labels = services.signup_choices(event)
+        sessions, labels = seats.signup_choices(event)
         form.set_sessions(sessions, labels)
 
 
