@@ -17,7 +17,6 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,9 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from common import free_port, write_readme_section  # noqa: E402
+
 SIZES = (100, 1_000, 5_000)
-README = ROOT / "bench" / "README.md"
-BEGIN, END = "<!-- calendar-feed:begin -->", "<!-- calendar-feed:end -->"
 
 
 def _make_wsgi():
@@ -105,12 +104,6 @@ def measure_builds(url: str, slugs: dict[int, str], repeat: int = 5) -> dict[int
     return results
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _worker_rss_mb(master_pid: int) -> float:
     """The resident memory of gunicorn's (single) worker."""
     children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
@@ -129,7 +122,7 @@ def _wrk(url: str, seconds: int, headers: dict[str, str] | None = None) -> float
 def measure_http(url: str, slugs: dict[int, str], seconds: int) -> dict[str, float]:
     """Requests per second for /minimal, and for the cached feeds of 100 and 1,000 sessions and
     their 304s (the minimal endpoint is measured before and after; its mean is the reference)."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "AMF_BENCH_WSGI": "1", "DATABASE_URL": url, "AMF_ENV": "development"}
     server = subprocess.Popen(
         [
@@ -227,20 +220,6 @@ def _report(builds, http, seconds) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write_readme(section: str) -> None:
-    intro = (
-        "# Benchmarks\n\nScripts anyone can run from the checkout; each writes its own "
-        "section below.\n"
-    )
-    text = README.read_text() if README.exists() else intro
-    block = f"{BEGIN}\n{section}{END}\n"
-    if BEGIN in text:
-        text = re.sub(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n", block, text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    README.write_text(text)
-
-
 def main() -> None:
     """Run everything and write bench/README.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -256,7 +235,7 @@ def main() -> None:
     section = _report(builds, http, seconds)
     print(section)
     if not args.quick:
-        _write_readme(section)
+        write_readme_section("calendar-feed", section)
 
 
 if __name__ == "__main__":

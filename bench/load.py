@@ -36,9 +36,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import sqlalchemy as sa  # noqa: E402
+from common import write_readme_section  # noqa: E402
 
-README = ROOT / "bench" / "README.md"
-BEGIN, END = "<!-- load:begin -->", "<!-- load:end -->"
 WORKERS = 4
 ADMIN_URL = os.environ.get(
     "AMF_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -374,17 +373,6 @@ def report(pages, flow, queries, seconds, threads) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_readme(section: str) -> None:
-    """Replace (or append) this script's section of bench/README.md."""
-    text = README.read_text()
-    block = f"{BEGIN}\n{section}{END}\n"
-    if BEGIN in text:
-        text = re.sub(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n", block, text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    README.write_text(text)
-
-
 def main() -> None:
     """Prepare, measure, report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -406,7 +394,7 @@ def main() -> None:
     section = report(pages, flow, queries, seconds, args.threads)
     print(section)
     if not args.quick:
-        write_readme(section)
+        write_readme_section("load", section)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ A PostgreSQL database named by --database-url must exist and may be emptied of o
 from __future__ import annotations
 
 import argparse
-import socket
 import sys
 import tempfile
 import time
@@ -19,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from common import free_port
 from flask_migrate import upgrade
 
 from amf import create_app
@@ -37,13 +37,6 @@ class CountingHandler:
     async def handle_DATA(self, server, session, envelope) -> str:
         self.count += 1
         return "250 OK"
-
-
-def free_port() -> int:
-    """A free loopback port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def main() -> None:

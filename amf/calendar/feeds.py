@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload, subqueryload
 
-from amf.calendar.cache import BuiltDocument, document_cache, stamp_memo
+from amf.caching import BuiltDocument
+from amf.calendar.cache import document_cache, stamp_memo
 from amf.calendar.entries import session_entry, session_url_builder
 from amf.calendar.ics import CalendarHeader, ZoneWriter, render_calendar
 from amf.db import utcnow

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from amf.calendar.cache import BuiltDocument
+from amf.caching import BuiltDocument
 
 ICALENDAR = "text/calendar; charset=utf-8"
 

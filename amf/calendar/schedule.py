@@ -16,7 +16,8 @@ from xml.etree import ElementTree as ET
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, subqueryload
 
-from amf.calendar.cache import BuiltDocument, document_cache
+from amf.caching import BuiltDocument
+from amf.calendar.cache import document_cache
 from amf.calendar.entries import session_entry, session_url_builder
 from amf.calendar_uids import calendar_host, guid_for
 from amf.events.models import AgendaSession, Event

@@ -10,25 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 
-from flask import current_app
-
-from amf.calendar.cache import BuiltDocument, DocumentCache
+from amf.caching import BuiltDocument, DocumentCache, bounded_cache
 from amf.db import utcnow
 
 
 def rendered_page_cache() -> DocumentCache:
     """This app's cache of rendered agenda pages (bounded like the feed cache)."""
-    cache = current_app.extensions.get("amf_page_cache")
-    if cache is None:
-        config = current_app.config
-        cache = current_app.extensions.setdefault(
-            "amf_page_cache",
-            DocumentCache(
-                max_entries=config.get("AMF_PAGE_CACHE_ENTRIES", 128),
-                max_bytes=config.get("AMF_PAGE_CACHE_BYTES", 32 * 1024 * 1024),
-            ),
-        )
-    return cache
+    return bounded_cache("amf_page_cache", "AMF_PAGE_CACHE_ENTRIES", "AMF_PAGE_CACHE_BYTES", 128)
 
 
 def cached_page(key: Hashable, render: Callable[[], str]) -> bytes:
