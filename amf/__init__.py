@@ -45,6 +45,7 @@ def create_app(config: str | type | Mapping[str, Any] | None = None) -> Flask:
     register_security_headers(app)
     register_template_helpers(app)
     register_commands(app)
+    register_feed_shortcut(app)
     return app
 
 
@@ -177,6 +178,13 @@ def register_security_headers(app: Flask) -> None:
     from amf.security import register
 
     register(app)
+
+
+def register_feed_shortcut(app: Flask) -> None:
+    """Answer polls of unchanged event feeds before Flask (amf.calendar.shortcut)."""
+    from amf.calendar.shortcut import install
+
+    install(app)
 
 
 def register_template_helpers(app: Flask) -> None:

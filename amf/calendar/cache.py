@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -18,11 +18,22 @@ from sqlalchemy.orm import Session
 
 from amf.caching import DocumentCache, bounded_cache
 
+# Where each app keeps them (app.extensions); the WSGI shortcut reads them there too.
+DOCUMENT_CACHE_KEY = "amf_calendar_cache"
+STAMP_MEMO_KEY = "amf_calendar_stamps"
+
+
+def event_feed_key(
+    version: tuple[Hashable, ...], track_slug: str | None = None, room_id: int | None = None
+) -> tuple[Hashable, ...]:
+    """The cache key of an event feed (optionally one track's or room's) at this version."""
+    return ("event-feed", *version, track_slug, room_id)
+
 
 def document_cache() -> DocumentCache:
     """This app's cache of built calendar documents."""
     return bounded_cache(
-        "amf_calendar_cache", "AMF_CALENDAR_CACHE_ENTRIES", "AMF_CALENDAR_CACHE_BYTES", 256
+        DOCUMENT_CACHE_KEY, "AMF_CALENDAR_CACHE_ENTRIES", "AMF_CALENDAR_CACHE_BYTES", 256
     )
 
 
@@ -55,6 +66,13 @@ class StampMemo:
             self._entries[slug] = (now + self.ttl_seconds, stamp)
         return stamp
 
+    def peek(self, slug: str) -> object | None:
+        """The remembered stamp if it is still fresh, else None (never loads)."""
+        entry = self._entries.get(slug)
+        if entry is not None and entry[0] > time.monotonic():
+            return entry[1]
+        return None
+
     def clear(self) -> None:
         """Forget every stamp."""
         with self._lock:
@@ -63,10 +81,10 @@ class StampMemo:
 
 def stamp_memo() -> StampMemo:
     """This app's memo of event feed versions."""
-    memo = current_app.extensions.get("amf_calendar_stamps")
+    memo = current_app.extensions.get(STAMP_MEMO_KEY)
     if memo is None:
         ttl = current_app.config.get("AMF_CALENDAR_VERSION_TTL_SECONDS", 5)
-        memo = current_app.extensions.setdefault("amf_calendar_stamps", StampMemo(ttl))
+        memo = current_app.extensions.setdefault(STAMP_MEMO_KEY, StampMemo(ttl))
     return memo
 
 

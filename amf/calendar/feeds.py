@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy.orm import joinedload, subqueryload
 
 from amf.caching import BuiltDocument
-from amf.calendar.cache import document_cache, stamp_memo
+from amf.calendar.cache import document_cache, event_feed_key, stamp_memo
 from amf.calendar.entries import session_entry, session_url_builder
 from amf.calendar.ics import CalendarHeader, ZoneWriter, render_calendar
 from amf.db import utcnow
@@ -59,7 +59,7 @@ def cached_event_feed(
     version = stamp_memo().get_or_load(slug, lambda: _load_version(slug))
     if version is None:
         return None
-    document = document_cache().get(("event-feed", *version, track_slug, room_id))
+    document = document_cache().get(event_feed_key(version, track_slug, room_id))
     if document is not None:
         return document
     event = public_event(slug)
@@ -85,7 +85,7 @@ def refresh_interval() -> timedelta:
 
 def event_feed(event: Event, track_slug: str | None = None, room_id: int | None = None):
     """The event's agenda as a subscribable calendar, optionally one track's or one room's."""
-    key = ("event-feed", *event_version(event), track_slug, room_id)
+    key = event_feed_key(event_version(event), track_slug, room_id)
     return document_cache().get_or_build(key, lambda: _build_event_feed(event, track_slug, room_id))
 
 
