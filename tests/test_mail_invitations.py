@@ -179,3 +179,51 @@ def test_uids_use_the_public_host(app):
         assert event_uid(7) == "event-7@amf.test"
         app.config["AMF_PUBLIC_HOST"] = "events.aseanmayors.org"
         assert session_uid(42) == "session-42@events.aseanmayors.org"
+
+
+@pytest.mark.parametrize(
+    "tz_name",
+    [
+        "Asia/Jakarta",
+        "Asia/Makassar",
+        "Asia/Yangon",
+        "Asia/Manila",
+        "Asia/Kuala_Lumpur",
+        "Asia/Kuching",
+        "Asia/Singapore",
+        "Asia/Bangkok",
+        "Asia/Ho_Chi_Minh",
+        "Asia/Brunei",
+        "Asia/Phnom_Penh",
+        "Asia/Vientiane",
+    ],
+)
+def test_invitation_vtimezone_is_the_feeds_one_standard_block(tz_name):
+    """ICAL.md 15: one STANDARD, no DAYLIGHT, the same block as the feeds, for every pilot city.
+
+    icalendar's generator wrote two STANDARD blocks for Manila, Kuala Lumpur and Singapore
+    (offset changes since 1970), which Outlook misreads.
+    """
+    from zoneinfo import ZoneInfo
+
+    from amf.calendar.ics import ZoneWriter
+
+    start = datetime(2031, 3, 10, 9, tzinfo=ZoneInfo(tz_name))
+    invitation = icalendar.Calendar.from_ical(
+        build_invitation(
+            method="REQUEST",
+            uid="u@amf.test",
+            sequence=0,
+            summary="S",
+            starts_at=start,
+            ends_at=start.replace(hour=10),
+            tz_name=tz_name,
+            attendee_email="a@example.org",
+            organizer="AMF <amf@amf.test>",
+        )
+    )
+    (vtimezone,) = invitation.walk("VTIMEZONE")
+    assert len(vtimezone.walk("STANDARD")) == 1 and not vtimezone.walk("DAYLIGHT")
+    feed_lines = ZoneWriter(ZoneInfo(tz_name), start).vtimezone()
+    assert sorted(vtimezone.to_ical().decode().split("\r\n")[:-1]) == sorted(feed_lines)
+    assert not invitation.get_missing_tzids()
