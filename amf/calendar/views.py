@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import abort, current_app, redirect, url_for
 
 from amf.calendar import bp, feeds, schedule
@@ -19,37 +21,34 @@ def _event_or_404(slug: str) -> Event:
 
 
 def _built_or_404(build):
+    """The built document, or 404 when the event, track, room or session does not exist."""
     try:
-        return build()
+        document = build()
     except feeds.FeedNotFound:
         abort(404)
+    if document is None:
+        abort(404)
+    return document
 
 
 @bp.get("/events/<slug:slug>/calendar.ics")
 def event_feed(slug: str):
     """Every session of the event, as a calendar to subscribe to."""
-    document = feeds.cached_event_feed(slug)
-    if document is None:
-        abort(404)
-    return document_response(document)
+    return document_response(_built_or_404(partial(feeds.cached_event_feed, slug)))
 
 
 @bp.get("/events/<slug:slug>/tracks/<slug:track_slug>/calendar.ics")
 def track_feed(slug: str, track_slug: str):
     """One track's sessions, as a calendar of its own name."""
-    document = _built_or_404(lambda: feeds.cached_event_feed(slug, track_slug=track_slug))
-    if document is None:
-        abort(404)
-    return document_response(document)
+    build = partial(feeds.cached_event_feed, slug, track_slug=track_slug)
+    return document_response(_built_or_404(build))
 
 
 @bp.get("/events/<slug:slug>/rooms/<int:room_id>/calendar.ics")
 def room_feed(slug: str, room_id: int):
     """One room's sessions, as a calendar of its own name."""
-    document = _built_or_404(lambda: feeds.cached_event_feed(slug, room_id=room_id))
-    if document is None:
-        abort(404)
-    return document_response(document)
+    build = partial(feeds.cached_event_feed, slug, room_id=room_id)
+    return document_response(_built_or_404(build))
 
 
 @bp.get("/events/<slug:slug>/sessions/<int:session_id>.ics")
