@@ -47,6 +47,20 @@ class Config:
         # larger ones are queued by the mail worker, this many per transaction.
         self.AMF_NOTICE_INLINE_LIMIT = _env_int("AMF_NOTICE_INLINE_LIMIT", 25)
         self.AMF_NOTICE_BATCH_SIZE = _env_int("AMF_NOTICE_BATCH_SIZE", 500)
+        # Calendar feeds: the refresh interval they ask clients for, how long a worker trusts
+        # its memo of a feed's version, and the bounds of each worker's cache of built feeds.
+        self.AMF_CALENDAR_REFRESH_MINUTES = _env_int("AMF_CALENDAR_REFRESH_MINUTES", 60)
+        self.AMF_CALENDAR_VERSION_TTL_SECONDS = _env_int("AMF_CALENDAR_VERSION_TTL_SECONDS", 5)
+        self.AMF_CALENDAR_CACHE_ENTRIES = _env_int("AMF_CALENDAR_CACHE_ENTRIES", 256)
+        self.AMF_CALENDAR_CACHE_BYTES = _env_int("AMF_CALENDAR_CACHE_BYTES", 32 * 1024 * 1024)
+        # Rendered agenda pages, keyed by the agenda's revision: bounds per worker.
+        self.AMF_PAGE_CACHE_ENTRIES = _env_int("AMF_PAGE_CACHE_ENTRIES", 128)
+        self.AMF_PAGE_CACHE_BYTES = _env_int("AMF_PAGE_CACHE_BYTES", 32 * 1024 * 1024)
+        # Public pages served to visitors without a session from memory for this long after
+        # they were rendered (0 turns it off), and the bounds of that cache per worker.
+        self.AMF_SHARED_PAGE_TTL_SECONDS = _env_int("AMF_SHARED_PAGE_TTL_SECONDS", 5)
+        self.AMF_SHARED_PAGE_ENTRIES = _env_int("AMF_SHARED_PAGE_ENTRIES", 256)
+        self.AMF_SHARED_PAGE_BYTES = _env_int("AMF_SHARED_PAGE_BYTES", 32 * 1024 * 1024)
         # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
         self.AMF_TRUSTED_PROXIES = _env_int("AMF_TRUSTED_PROXIES", 0)
         # How long a delegate has to click the verification link.

@@ -81,18 +81,13 @@ class DocumentCache:
             self._size = 0
 
 
-def bounded_cache(
-    name: str, entries_setting: str, bytes_setting: str, entries: int
-) -> DocumentCache:
-    """This app's DocumentCache called ``name``, sized by two settings (bytes default 32 MiB)."""
+def bounded_cache(name: str, entries_setting: str, bytes_setting: str) -> DocumentCache:
+    """This app's DocumentCache called ``name``, bounded by two settings."""
     cache = current_app.extensions.get(name)
     if cache is None:
         config = current_app.config
         cache = current_app.extensions.setdefault(
             name,
-            DocumentCache(
-                max_entries=config.get(entries_setting, entries),
-                max_bytes=config.get(bytes_setting, 32 * 1024 * 1024),
-            ),
+            DocumentCache(max_entries=config[entries_setting], max_bytes=config[bytes_setting]),
         )
     return cache

@@ -33,7 +33,7 @@ def event_feed_key(
 def document_cache() -> DocumentCache:
     """This app's cache of built calendar documents."""
     return bounded_cache(
-        DOCUMENT_CACHE_KEY, "AMF_CALENDAR_CACHE_ENTRIES", "AMF_CALENDAR_CACHE_BYTES", 256
+        DOCUMENT_CACHE_KEY, "AMF_CALENDAR_CACHE_ENTRIES", "AMF_CALENDAR_CACHE_BYTES"
     )
 
 
@@ -83,7 +83,7 @@ def stamp_memo() -> StampMemo:
     """This app's memo of event feed versions."""
     memo = current_app.extensions.get(STAMP_MEMO_KEY)
     if memo is None:
-        ttl = current_app.config.get("AMF_CALENDAR_VERSION_TTL_SECONDS", 5)
+        ttl = current_app.config["AMF_CALENDAR_VERSION_TTL_SECONDS"]
         memo = current_app.extensions.setdefault(STAMP_MEMO_KEY, StampMemo(ttl))
     return memo
 

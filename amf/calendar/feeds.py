@@ -80,7 +80,7 @@ def event_last_modified(event: Event) -> datetime:
 
 def refresh_interval() -> timedelta:
     """How often subscribers should poll (REFRESH-INTERVAL and X-PUBLISHED-TTL)."""
-    return timedelta(minutes=current_app.config.get("AMF_CALENDAR_REFRESH_MINUTES", 60))
+    return timedelta(minutes=current_app.config["AMF_CALENDAR_REFRESH_MINUTES"])
 
 
 def event_feed(event: Event, track_slug: str | None = None, room_id: int | None = None):

@@ -16,7 +16,7 @@ from amf.db import utcnow
 
 def rendered_page_cache() -> DocumentCache:
     """This app's cache of rendered agenda pages (bounded like the feed cache)."""
-    return bounded_cache("amf_page_cache", "AMF_PAGE_CACHE_ENTRIES", "AMF_PAGE_CACHE_BYTES", 128)
+    return bounded_cache("amf_page_cache", "AMF_PAGE_CACHE_ENTRIES", "AMF_PAGE_CACHE_BYTES")
 
 
 def cached_page(key: Hashable, render: Callable[[], str]) -> bytes:
