@@ -45,7 +45,7 @@ def create_app(config: str | type | Mapping[str, Any] | None = None) -> Flask:
     register_security_headers(app)
     register_template_helpers(app)
     register_commands(app)
-    register_feed_shortcut(app)
+    register_middleware(app)
     return app
 
 
@@ -118,11 +118,6 @@ def register_extensions(app: Flask) -> None:
     # We set only per-route limits (@limiter.limit), which the decorator checks itself when
     # the view runs; the app-wide check would cost every request ~0.3 ms for nothing.
     drop_hook(app.before_request_funcs, limiter, "_check_request_limit")
-    if app.config["AMF_TRUSTED_PROXIES"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        hops = app.config["AMF_TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_login(app: Flask) -> None:
@@ -180,11 +175,21 @@ def register_security_headers(app: Flask) -> None:
     register(app)
 
 
-def register_feed_shortcut(app: Flask) -> None:
-    """Answer polls of unchanged event feeds before Flask (amf.calendar.shortcut)."""
-    from amf.calendar.shortcut import install
+def register_middleware(app: Flask) -> None:
+    """WSGI layers, innermost first: shared public pages, the feed-poll shortcut, ProxyFix.
 
-    install(app)
+    ProxyFix goes outside the others so they see the client's real scheme and host.
+    """
+    from amf import shared_pages
+    from amf.calendar import shortcut
+
+    shared_pages.install(app)
+    shortcut.install(app)
+    if app.config["AMF_TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["AMF_TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -8,6 +8,7 @@ from amf.cities.services import list_cities, timezone_choices
 from amf.events import bp, services
 from amf.events.models import Event
 from amf.events.page_cache import cached_page
+from amf.shared_pages import shared_page
 from amf.timezones import valid_timezone
 
 
@@ -19,6 +20,7 @@ def _event_or_404(slug: str) -> Event:
 
 
 @bp.get("/<slug:slug>/")
+@shared_page
 def event_page(slug: str):
     """An event's home page: theme, dates, venue, organiser."""
     from amf.registration.delegations import pilot_cities_with_delegates
@@ -33,6 +35,7 @@ def event_page(slug: str):
 
 
 @bp.get("/<slug:slug>/agenda")
+@shared_page
 def agenda(slug: str):
     """The agenda by day, in the event's time zone and optionally a second one."""
     event = _event_or_404(slug)
@@ -64,6 +67,7 @@ def agenda(slug: str):
 
 
 @bp.get("/<slug:slug>/sessions/<int:session_id>")
+@shared_page
 def session_page(slug: str, session_id: int):
     """One session with its speakers and their cities."""
     event = _event_or_404(slug)
@@ -74,6 +78,7 @@ def session_page(slug: str, session_id: int):
 
 
 @bp.get("/<slug:slug>/speakers/")
+@shared_page
 def speakers(slug: str):
     """Everyone speaking at the event."""
     event = _event_or_404(slug)
@@ -83,6 +88,7 @@ def speakers(slug: str):
 
 
 @bp.get("/<slug:slug>/speakers/<int:speaker_id>")
+@shared_page
 def speaker_page(slug: str, speaker_id: int):
     """One speaker and their sessions."""
     event = _event_or_404(slug)
