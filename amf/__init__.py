@@ -137,11 +137,13 @@ def register_revision_tracking(app: Flask) -> None:
 
 
 def register_mail(app: Flask) -> None:
-    """The outbox model, and delivery of queued messages right after each commit."""
+    """The outbox model, delivery right after each commit, and waking the mail workers."""
     from amf.mail import models  # noqa: F401 - registers the outbox table
     from amf.mail.delivery import install_after_commit_delivery
+    from amf.mail.wakeup import install_wakeup
 
     install_after_commit_delivery()
+    install_wakeup()
 
 
 def register_blueprints(app: Flask) -> None:

@@ -71,3 +71,48 @@ def test_two_workers_send_each_of_200_messages_exactly_once(
             "w1": reports["w1"].sent,
             "w2": reports["w2"].sent,
         }
+
+
+@pytest.mark.postgres
+def test_an_idle_worker_wakes_when_a_commit_queues_mail(postgres_admin_url, tmp_path, smtp_server):
+    """LISTEN/NOTIFY: with a 5-minute poll, the message still goes out at once."""
+    settings = dict(
+        MAIL_SERVER=smtp_server.host,
+        MAIL_PORT=smtp_server.port,
+        AMF_MAIL_SEND_AFTER_COMMIT=False,
+    )
+    with temporary_postgres_database(postgres_admin_url) as url:
+        migrate_to_head(url, tmp_path)
+        app = make_app(url, tmp_path, **settings)
+        stop, passes, idle = threading.Event(), [], threading.Event()
+
+        def on_pass(report: DeliveryReport) -> None:
+            passes.append(report.sent)
+            idle.set()
+
+        def work() -> None:
+            worker_app = make_app(url, tmp_path, **settings)
+            with worker_app.app_context():
+                run_worker(stop=stop, poll_seconds=300, on_pass=on_pass)
+            close_database(worker_app)
+
+        worker = threading.Thread(target=work)
+        worker.start()
+        try:
+            assert idle.wait(30), "the worker never finished its first pass"
+            with app.app_context():
+                queue_message("delegate@example.com", "Wake up", "Body")
+                db.session.rollback()  # a rolled-back message wakes nobody and is not sent
+                message_id = queue_message("delegate@example.com", "Woken", "Body").message_id
+                db.session.commit()
+            for _ in range(200):
+                if smtp_server.received:
+                    break
+                threading.Event().wait(0.1)
+        finally:
+            stop.set()
+            worker.join(timeout=30)
+        close_database(app)
+        assert not worker.is_alive()
+        assert smtp_server.message_id_counts() == Counter({message_id: 1})
+        assert passes[0] == 0 and sum(passes) == 1

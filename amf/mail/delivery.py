@@ -30,6 +30,7 @@ from amf.mail.mime import build_email, parse_address
 from amf.mail.models import OutboxMessage, OutboxStatus
 from amf.mail.services import PENDING_KEY
 from amf.mail.transport import DeliveryError, open_transport
+from amf.mail.wakeup import WakeupListener
 
 logger = logging.getLogger(__name__)
 
@@ -225,20 +226,26 @@ def run_worker(
     stop = stop or threading.Event()
     poll = poll_seconds if poll_seconds is not None else current_app.config["AMF_MAIL_POLL_SECONDS"]
     total = DeliveryReport()
-    while not stop.is_set():
-        try:
-            report = deliver_messages(worker_id=worker_id, should_stop=stop.is_set)
-        except sa.exc.OperationalError:
+    listener = WakeupListener(db.engine.url)  # an idle worker wakes when mail is queued
+    if not once:
+        listener.start()
+    try:
+        while not stop.is_set():
+            try:
+                report = deliver_messages(worker_id=worker_id, should_stop=stop.is_set)
+            except sa.exc.OperationalError:
+                if once:
+                    raise
+                logger.exception("Mail worker: database unavailable, trying again in %ss", poll)
+                report = DeliveryReport()
+            total.add(report)
+            if on_pass is not None:
+                on_pass(report)
             if once:
-                raise
-            logger.exception("Mail worker: database unavailable, trying again in %ss", poll)
-            report = DeliveryReport()
-        total.add(report)
-        if on_pass is not None:
-            on_pass(report)
-        if once:
-            break
-        stop.wait(poll)
+                break
+            listener.wait(stop, poll)
+    finally:
+        listener.close()
     return total
 
 

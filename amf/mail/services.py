@@ -13,6 +13,7 @@ from amf.db import utcnow
 from amf.extensions import db
 from amf.mail.mime import make_address, new_message_id, parse_address, single_line
 from amf.mail.models import Attachment, OutboxMessage, OutboxStatus
+from amf.mail.wakeup import request_wakeup
 
 # Key in Session.info listing the messages this session queued, for delivery after commit.
 PENDING_KEY = "amf_outbox_pending"
@@ -124,8 +125,9 @@ def count_by_status() -> dict[OutboxStatus, int]:
 
 
 def remember_for_delivery(session, message: OutboxMessage) -> None:
-    """Note the message so the after-commit hook can try it at once."""
+    """Note the message so the after-commit hook can try it at once, and wake the workers."""
     session.info.setdefault(PENDING_KEY, []).append(message)
+    request_wakeup(session)
 
 
 def _normalise_recipients(to: Recipient | Sequence[Recipient]) -> list[dict[str, str]]:

@@ -20,6 +20,7 @@ from amf.extensions import db
 from amf.mail.mime import parse_address, single_line
 from amf.mail.models import Attachment
 from amf.mail.services import PENDING_KEY, RelatedObject, queue_templated_message
+from amf.mail.wakeup import request_wakeup
 from amf.notices.models import NoticeKind, NotificationRun
 from amf.registration.models import (
     Registration,
@@ -71,6 +72,8 @@ def start_run(kind: NoticeKind, event: Event, session: AgendaSession | None = No
         run.finished_at = utcnow()
     elif total <= current_app.config["AMF_NOTICE_INLINE_LIMIT"]:
         expand_batch(run, total, deliver_now=True)
+    else:
+        request_wakeup(db.session())  # the mail worker queues it, batch by batch
     return total
 
 
