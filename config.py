@@ -131,6 +131,8 @@ class ProductionConfig(Config):
             raise RuntimeError("SECRET_KEY must be set in production (AMF_ENV=production).")
         if not self.SQLALCHEMY_DATABASE_URI:
             raise RuntimeError("DATABASE_URL must be set in production (AMF_ENV=production).")
+        # The mail workers send everything (woken by NOTIFY): requests never wait on SMTP.
+        self.AMF_MAIL_SEND_AFTER_COMMIT = _env_bool("AMF_MAIL_SEND_AFTER_COMMIT", False)
 
 
 CONFIGS: dict[str, type[Config]] = {

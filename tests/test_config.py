@@ -48,3 +48,37 @@ def test_heroku_style_postgres_urls_use_psycopg3(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://u:p@localhost/amf")
     app = create_app("development")
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@localhost/amf"
+
+
+def test_every_documented_setting_is_read_from_the_environment(monkeypatch):
+    """Each AMF_ setting in the README's table changes the app when set in the environment."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    documented = set(re.findall(r"^\| `(AMF_[A-Z_]+)`", readme, re.MULTILINE))
+    documented |= set(re.findall(r"^\| `AMF_[A-Z_]+`, `(AMF_[A-Z_]+)`", readme, re.MULTILINE))
+    defaults = create_app("development").config
+    numeric = {
+        name
+        for name in documented
+        if isinstance(defaults.get(name), int) and not isinstance(defaults[name], bool)
+    }
+    for name in numeric:
+        monkeypatch.setenv(name, str(defaults[name] + 7))
+    app = create_app("development")
+    assert {name: app.config[name] - defaults[name] for name in numeric} == dict.fromkeys(
+        numeric, 7
+    )
+    assert (
+        "AMF_CALENDAR_VERSION_TTL_SECONDS" in numeric and "AMF_SHARED_PAGE_TTL_SECONDS" in numeric
+    )
+
+
+def test_production_leaves_mail_to_the_workers(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db.invalid/amf")
+    assert create_app("production").config["AMF_MAIL_SEND_AFTER_COMMIT"] is False
+    monkeypatch.setenv("AMF_MAIL_SEND_AFTER_COMMIT", "true")
+    assert create_app("production").config["AMF_MAIL_SEND_AFTER_COMMIT"] is True
+    assert create_app("development").config["AMF_MAIL_SEND_AFTER_COMMIT"] is True
