@@ -62,11 +62,13 @@ def list_public_events(today: date | None = None) -> EventListing:
 
 
 def get_public_event(slug: str) -> Event | None:
-    """A published or cancelled event by slug; drafts stay hidden."""
+    """A published or cancelled event by slug; drafts stay hidden.
+
+    Rooms and tracks load when a page asks for them: most pages (registration, check-in,
+    a cached agenda) never do.
+    """
     return db.session.scalars(
-        sa.select(Event)
-        .where(Event.slug == slug, Event.status.in_(PUBLIC_STATUSES))
-        .options(selectinload(Event.rooms), selectinload(Event.tracks))
+        sa.select(Event).where(Event.slug == slug, Event.status.in_(PUBLIC_STATUSES))
     ).one_or_none()
 
 

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from amf.cities.models import Officer, PilotCity
 from amf.db import UTCDateTime, str_enum, utcnow
@@ -174,8 +174,11 @@ class Registration(db.Model):
         self.status_changed_at = now
 
     def log(self, action: str, actor: str = "delegate", detail: str = "") -> None:
-        """Add a step to the registration's history."""
-        self.history.append(RegistrationLog(action=action, actor=actor, detail=detail))
+        """Add a step to the registration's history, without loading the steps before it."""
+        entry = RegistrationLog(registration=self, action=action, actor=actor, detail=detail)
+        session = object_session(self)
+        if session is not None:  # a new registration's steps are saved with it instead
+            session.add(entry)
 
     @property
     def full_name(self) -> str:
