@@ -128,12 +128,14 @@ def register_login(app: Flask) -> None:
 
 
 def register_revision_tracking(app: Flask) -> None:
-    """Count agenda changes for calendar SEQUENCE and feed caches."""
+    """Count agenda changes for calendar SEQUENCE; keep per-worker caches in step with commits."""
     from amf.calendar.cache import install_stamp_invalidation
+    from amf.cities.choices import install_choice_invalidation
     from amf.events.revisions import install_revision_tracking
 
     install_revision_tracking()
     install_stamp_invalidation()
+    install_choice_invalidation()
 
 
 def register_mail(app: Flask) -> None:

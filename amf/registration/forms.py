@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -17,7 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from amf.cities.models import MemberState
+from amf.cities.choices import StateChoice
 from amf.events.models import AgendaSession
 from amf.form_fields import NO_CONTROL_CHARACTERS, PHONE_NUMBER, strip_whitespace
 from amf.registration.models import DelegateCategory
@@ -83,7 +85,7 @@ class DelegateDetailsForm(FlaskForm):
         "List me among my city's delegates on its public page (name, category and organisation)"
     )
 
-    def set_cities(self, states: list[MemberState]) -> None:
+    def set_cities(self, states: Sequence[StateChoice]) -> None:
         """Offer the pilot cities grouped by member state, and their officers."""
         cities = [SelectChoice("", "Choose…")]
         officers = [SelectChoice("", "No, I am not one of them")]

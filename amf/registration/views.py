@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 
-from amf.cities.services import list_member_states_with_cities
+from amf.cities.choices import delegation_choices
 from amf.events.models import Event
 from amf.events.services import get_public_event, registration_state
 from amf.extensions import limiter
@@ -29,7 +29,7 @@ def _event_or_404(slug: str) -> Event:
 def _prepare(form, event: Event) -> None:
     """Fill a form's choices: cities, officers and the sessions that take sign-ups."""
     if hasattr(form, "set_cities"):
-        form.set_cities(list_member_states_with_cities())
+        form.set_cities(delegation_choices())
     if hasattr(form, "set_sessions"):
         sessions, labels = seats.signup_choices(event)
         form.set_sessions(sessions, labels)
