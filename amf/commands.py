@@ -67,6 +67,7 @@ def send_mail_command(once: bool, worker_id: str | None) -> None:
     import signal
     import threading
 
+    from amf.extensions import db
     from amf.mail.delivery import DeliveryReport, run_worker
 
     stop = threading.Event()
@@ -79,6 +80,7 @@ def send_mail_command(once: bool, worker_id: str | None) -> None:
         from amf.notices.services import process_pending_runs
 
         queued = process_pending_runs()  # agenda notices for many delegates, batch by batch
+        db.session.remove()  # the worker lives long: each pass starts with a fresh session
         if queued:
             click.echo(f"Queued {queued} notice(s) to delegates.")
         if report.sent or report.retrying or report.failed:

@@ -10,7 +10,11 @@ from flask_wtf import CSRFProtect
 
 from amf.db import Base
 
-db = SQLAlchemy(model_class=Base)
+# A request's session ends with the request, and services commit just before the view renders
+# what they changed: expiring everything at commit would make that rendering re-read each row
+# it touches. Code that must see other transactions' writes locks and re-reads explicitly
+# (amf.registration.seats.lock_registration uses populate_existing).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 csrf = CSRFProtect()
 mail = Mail()

@@ -292,3 +292,22 @@ def test_rolled_back_registration_leaves_no_email(event):
         services.submit_registration(event, delegate(1, session_ids=[123456]))
     after = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
     assert before == after
+
+
+def test_a_seat_decision_reads_the_event_and_registration_as_committed_elsewhere(app, seeded):
+    """Objects outlive commits (expire_on_commit is off); the locks re-read them."""
+    from amf.events.models import Event
+
+    with app.app_context():
+        event = open_registration(make_event(), capacity=10)
+        registration = services.submit_registration(event, delegate(1))
+        event_id, registration_id = event.id, registration.id
+        assert event.capacity == 10 and registration.status.value == "pending_verification"
+        with db.engine.begin() as other:  # another process, after this session's commit
+            other.execute(sa.update(Event).values(capacity=0))
+            other.execute(
+                sa.update(Registration).values(status=RegistrationStatus.CANCELLED.value)
+            )
+        assert seats.lock_event(event_id).capacity == 0
+        assert seats.lock_registration(registration_id).status == RegistrationStatus.CANCELLED
+        db.session.rollback()

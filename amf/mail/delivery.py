@@ -88,7 +88,8 @@ def claim_messages(
     if ids is not None:
         query = query.where(OutboxMessage.id.in_(ids))
     query = query.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
-    candidates = session.scalars(query.with_for_update(skip_locked=True)).all()
+    query = query.with_for_update(skip_locked=True).execution_options(populate_existing=True)
+    candidates = session.scalars(query).all()
     if not candidates:
         session.rollback()
         return []

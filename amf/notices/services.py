@@ -119,6 +119,7 @@ def process_pending_runs(batch_size: int | None = None) -> int:
             .order_by(NotificationRun.id)
             .limit(1)
             .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)  # another worker may have moved it on
         ).first()
         if run is None:
             db.session.rollback()

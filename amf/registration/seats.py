@@ -12,7 +12,9 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
+from amf.cities.models import PilotCity
 from amf.events.models import AgendaSession, Event, SessionStatus
 from amf.extensions import db
 from amf.registration import notifications
@@ -159,15 +161,24 @@ def promote_session_queue(session: AgendaSession, now: datetime) -> None:
 
 
 def lock_event(event_id: int) -> Event:
-    """The event, locked until commit: seat changes for one event take turns."""
-    return db.session.scalars(sa.select(Event).where(Event.id == event_id).with_for_update()).one()
+    """The event, locked until commit and re-read: seat changes for one event take turns."""
+    return db.session.scalars(
+        sa.select(Event)
+        .where(Event.id == event_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def lock_registration(registration_id: int) -> Registration:
-    """The registration, locked and re-read, so a decision uses its current state."""
+    """The registration, locked and re-read, so a decision uses its current state.
+
+    Its city and member state come in the same query: the emails that follow name them.
+    """
     return db.session.scalars(
         sa.select(Registration)
         .where(Registration.id == registration_id)
-        .with_for_update()
+        .options(joinedload(Registration.city).joinedload(PilotCity.member_state))
+        .with_for_update(of=Registration)
         .execution_options(populate_existing=True)
     ).one()

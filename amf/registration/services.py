@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from amf.cities.models import Officer, PilotCity
 from amf.db import utcnow
@@ -367,6 +367,7 @@ def expire_unverified(now: datetime | None = None) -> int:
             Registration.verify_by < now,
         )
         .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
     ).all()
     for registration in stale:
         _expire_if_stale(registration, now)
@@ -417,7 +418,9 @@ def _check_city_and_officer(details: DelegateDetails) -> tuple[PilotCity | None,
         if details.officer_id is not None:
             raise RegistrationError("Only a pilot city's own officers can register as one.")
         return None, None
-    city = db.session.get(PilotCity, details.city_id)
+    city = db.session.get(  # the emails name the city's country
+        PilotCity, details.city_id, options=[joinedload(PilotCity.member_state)]
+    )
     if city is None:
         raise RegistrationError("Choose one of the pilot cities.")
     officer = None
