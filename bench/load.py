@@ -6,7 +6,9 @@
 Needs a PostgreSQL server (AMF_BENCH_POSTGRES_URL, default postgres@127.0.0.1:5432) on which
 it creates a temporary database and drops it afterwards, and `wrk`. Everything talks to
 127.0.0.1. Each page is measured beside /minimal, a bare Flask endpoint served by the same
-gunicorn (bench/calendar_feed.py's dispatcher), and reported as a ratio to it.
+gunicorn (bench/calendar_feed.py's dispatcher), and reported as a ratio to it. The web
+processes queue mail without sending it, as in production; after the registration runs one
+mail worker drains the outbox and the report says how long that took and that nothing was left.
 
 Workers: 4 sync workers for 2 cores. Requests are CPU-bound Python with short waits on
 PostgreSQL, so two per core keep both cores busy while one worker waits on the database;
@@ -66,7 +68,7 @@ class TemporaryDatabase:
         self.admin.dispose()
 
 
-def _app(url: str, mail_dir: Path):
+def _app(url: str, mail_dir: Path, **overrides):
     from amf import create_app
 
     return create_app(
@@ -75,6 +77,7 @@ def _app(url: str, mail_dir: Path):
             "AMF_ENV": "development",
             "AMF_MAIL_FILE_DIR": str(mail_dir),
             "SECRET_KEY": "bench-secret",
+            **overrides,
         }
     )
 
@@ -112,7 +115,7 @@ def count_page_queries(url: str, mail_dir: Path, slugs: dict[str, str]) -> dict[
     from amf.events.page_cache import rendered_page_cache
     from amf.extensions import db
 
-    app = _app(url, mail_dir)
+    app = _app(url, mail_dir, AMF_SHARED_PAGE_TTL_SECONDS=0)  # what a page costs to build
     statements: list[str] = []
     with app.app_context():
         engine = db.engine
@@ -179,6 +182,8 @@ class Server:
             "SECRET_KEY": "bench-secret",
             "AMF_MAIL_FILE_DIR": str(mail_dir),
             "RATELIMIT_ENABLED": "false",
+            # As in production: requests queue mail, the workers send it (see drain_outbox).
+            "AMF_MAIL_SEND_AFTER_COMMIT": "false",
         }
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
@@ -220,6 +225,11 @@ def measure_pages(server: Server, slugs: dict[str, str], seconds: int) -> dict[s
     results["calendar feed, 304"] = _wrk(
         pages["calendar feed, cached"], seconds, {"If-None-Match": etag}
     )
+    # A visitor with a session cookie (signed in, or mid-registration) is never served a
+    # shared page: the same two pages rendered through Flask (the agenda from its page cache).
+    session = {"Cookie": "session=bench-visitor"}
+    for name in ("event page (300 sessions)", "agenda, 300 sessions"):
+        results[f"{name}, with a session"] = _wrk(pages[name], seconds, session)
     results["minimal (again)"] = _wrk(f"{base}/minimal", seconds)
     return results
 
@@ -314,7 +324,26 @@ def measure_registrations(
     }
 
 
-def report(pages, flow, queries, seconds, threads) -> str:
+def drain_outbox(url: str, mail_dir: Path) -> dict[str, float]:
+    """After the rush: one mail worker sends everything the registrations queued."""
+    from amf.extensions import db
+    from amf.mail.delivery import run_worker
+    from amf.mail.models import OutboxMessage
+
+    app = _app(url, mail_dir)
+    with app.app_context():
+        queued = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
+        started = time.perf_counter()
+        sent = run_worker(once=True).sent
+        elapsed = time.perf_counter() - started
+        left = db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.status != "sent"))
+        db.session.remove()
+        db.engine.dispose()
+    files = len(list(mail_dir.glob("*.eml")))
+    return {"queued": queued, "sent": sent, "seconds": elapsed, "left": left, "files": files}
+
+
+def report(pages, flows, drained, queries, seconds) -> str:
     """The README section."""
     minimal = (pages["minimal"]["rps"] + pages["minimal (again)"]["rps"]) / 2
     targets = {
@@ -322,6 +351,8 @@ def report(pages, flow, queries, seconds, threads) -> str:
         "agenda, 300 sessions": "p50 < 30 ms",
         "calendar feed, cached": "≥ 0.5 × minimal",
         "calendar feed, 304": "",
+        "event page (300 sessions), with a session": "",
+        "agenda, 300 sessions, with a session": "",
     }
     lines = [
         "## Load: pages, feeds and registrations on PostgreSQL",
@@ -351,17 +382,29 @@ def report(pages, flow, queries, seconds, threads) -> str:
         )
     lines += [
         "",
-        f"Registration flow (GET form → POST → verify), {threads} Python client threads for "
-        f"{seconds} s; the reference is `/minimal` from the same Python clients:",
+        f"Registration flow (GET form → POST → verify), {seconds} s "
+        "per run from Python client threads; the app queues the emails and no worker runs "
+        "during the rush (as in production, where workers may be elsewhere). The reference is "
+        "`/minimal` from the same clients. Target: 100 delegates/s with p99 < 250 ms.",
         "",
-        "| measure | result | target |",
-        "| --- | ---: | --- |",
-        f"| delegates per second | {flow['delegates_per_s']:.1f} "
-        f"({flow['count']} delegates, {flow['failures']} failures) | ≥ 100 |",
-        f"| flow latency p50 / p99 | {flow['p50']:.0f} ms / {flow['p99']:.0f} ms | p99 < 250 ms |",
-        f"| HTTP requests per second in the flow | {flow['requests_per_s']:.0f} = "
-        f"{flow['requests_per_s'] / flow['minimal_python_rps']:.2f} × /minimal "
-        f"({flow['minimal_python_rps']:.0f} req/s from the same clients) | |",
+        "| clients | delegates/s | failures | flow p50 (ms) | flow p99 (ms) | HTTP req/s "
+        "| × /minimal (same clients) |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for threads, flow in flows.items():
+        lines.append(
+            f"| {threads} | {flow['delegates_per_s']:.1f} | {flow['failures']} | "
+            f"{flow['p50']:.0f} | {flow['p99']:.0f} | {flow['requests_per_s']:.0f} | "
+            f"{flow['requests_per_s'] / flow['minimal_python_rps']:.3f} "
+            f"({flow['minimal_python_rps']:.0f} req/s) |"
+        )
+    lines += [
+        "",
+        f"After the rush one mail worker (`run_worker(once=True)`, files transport) sent the "
+        f"{drained['queued']:,} queued messages (verification, confirmation and city-officer "
+        f"notes) in {drained['seconds']:.1f} s ({drained['sent'] / drained['seconds']:.0f} "
+        f"messages/s): {drained['sent']:,} sent, {drained['files']:,} `.eml` files written, "
+        f"{drained['left']} not sent.",
         "",
         "SQL statements per page (in-process, caches cleared):",
         "",
@@ -378,7 +421,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short runs; do not write README")
     parser.add_argument("--seconds", type=int, default=10, help="length of each run")
-    parser.add_argument("--threads", type=int, default=16, help="registration client threads")
+    parser.add_argument(
+        "--threads", type=int, nargs="+", default=[4, 16], help="registration client threads"
+    )
     args = parser.parse_args()
     seconds = 3 if args.quick else args.seconds
     with tempfile.TemporaryDirectory() as tmp, TemporaryDatabase(ADMIN_URL) as url:
@@ -388,10 +433,14 @@ def main() -> None:
         server = Server(url, mail_dir)
         try:
             pages = measure_pages(server, slugs, seconds)
-            flow = measure_registrations(server, url, slugs["open"], seconds, args.threads)
+            flows = {
+                threads: measure_registrations(server, url, slugs["open"], seconds, threads)
+                for threads in args.threads
+            }
         finally:
             server.stop()
-    section = report(pages, flow, queries, seconds, args.threads)
+        drained = drain_outbox(url, mail_dir)
+    section = report(pages, flows, drained, queries, seconds)
     print(section)
     if not args.quick:
         write_readme_section("load", section)
