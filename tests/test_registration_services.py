@@ -305,9 +305,7 @@ def test_a_seat_decision_reads_the_event_and_registration_as_committed_elsewhere
         assert event.capacity == 10 and registration.status.value == "pending_verification"
         with db.engine.begin() as other:  # another process, after this session's commit
             other.execute(sa.update(Event).values(capacity=0))
-            other.execute(
-                sa.update(Registration).values(status=RegistrationStatus.CANCELLED.value)
-            )
+            other.execute(sa.update(Registration).values(status=RegistrationStatus.CANCELLED.value))
         assert seats.lock_event(event_id).capacity == 0
         assert seats.lock_registration(registration_id).status == RegistrationStatus.CANCELLED
         db.session.rollback()
