@@ -57,7 +57,6 @@ class WakeupListener:
     def __init__(self, url: sa.URL) -> None:
         self.enabled = url.get_backend_name() == "postgresql"
         self.conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        self.wakeups = 0
         self._connection: psycopg.Connection | None = None
 
     def _connect(self) -> psycopg.Connection | None:
@@ -90,7 +89,6 @@ class WakeupListener:
                 # Short slices so a stop request is seen within half a second.
                 # A burst of wake-ups costs at most one extra pass that finds nothing.
                 for _ in connection.notifies(timeout=min(remaining, 0.5), stop_after=1):
-                    self.wakeups += 1
                     return
             except psycopg.Error as exc:
                 logger.warning("Mail worker: lost the listening connection (%s)", exc)

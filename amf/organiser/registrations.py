@@ -16,7 +16,6 @@ from amf.registration import services as registration_services
 from amf.registration.models import (
     DelegateCategory,
     Registration,
-    RegistrationLog,
     RegistrationStatus,
     SessionSignup,
 )
@@ -243,6 +242,6 @@ def resend_confirmation(registration: Registration, actor: str) -> Registration:
         raise registration_services.RegistrationError(
             "This registration is closed; there is nothing to resend."
         )
-    registration.history.append(RegistrationLog(action="confirmation resent", actor=actor))
+    registration.log("confirmation resent", actor)
     db.session.commit()
     return registration
