@@ -194,3 +194,16 @@ def count_queries(app: Flask) -> Iterator[QueryCounter]:
         yield counter
     finally:
         sa.event.remove(engine, "before_cursor_execute", counter._record)
+
+
+def flask_requests(app: Flask, with_query: bool = False) -> list[str]:
+    """The paths (optionally with their query strings) of requests that reach Flask's handling."""
+    seen: list[str] = []
+
+    @app.before_request
+    def note() -> None:  # registered on this test's app only
+        from flask import request
+
+        seen.append(request.full_path.rstrip("?") if with_query else request.path)
+
+    return seen

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from builders import make_event, make_session
+from conftest import flask_requests
 from werkzeug.http import http_date
 
 from amf.calendar.cache import document_cache
@@ -159,24 +160,11 @@ def test_feeds_do_not_vary_on_cookies(app, client):
     assert "Set-Cookie" not in response.headers
 
 
-def _flask_requests(app) -> list[str]:
-    """Record the paths that reach Flask's request handling."""
-    seen: list[str] = []
-
-    @app.before_request
-    def note():  # registered per test app
-        from flask import request
-
-        seen.append(request.path)
-
-    return seen
-
-
 def test_unchanged_polls_are_answered_before_flask_with_the_same_answer(app, client):
     with app.app_context():
         make_session(make_event(slug="fast"), title="Opening")
         db.session.commit()
-    flask_seen = _flask_requests(app)
+    flask_seen = flask_requests(app)
     first = client.get("/events/fast/calendar.ics")  # built by Flask, now in memory
     assert flask_seen == ["/events/fast/calendar.ics"]
     shortcut = app.wsgi_app
@@ -215,7 +203,7 @@ def test_the_shortcut_steps_aside_for_changes_queries_and_unknown_feeds(app, cli
         session = make_session(make_event(slug="aside"), title="Before")
         db.session.commit()
         session_id = session.id
-    flask_seen = _flask_requests(app)
+    flask_seen = flask_requests(app)
     first = client.get("/events/aside/calendar.ics")
     with app.app_context():
         db.session.get(AgendaSession, session_id).title = "After"

@@ -4,24 +4,11 @@ from __future__ import annotations
 
 import pytest
 from builders import delegate, make_event, make_session, open_registration
-from conftest import close_database, make_app
+from conftest import close_database, flask_requests, make_app
 
 from amf.extensions import db
 from amf.registration import services
 from amf.shared_pages import shared_page, shared_page_cache
-
-
-def _flask_requests(app) -> list[str]:
-    """Record the paths that reach Flask's request handling."""
-    seen: list[str] = []
-
-    @app.before_request
-    def note():
-        from flask import request
-
-        seen.append(request.full_path.rstrip("?"))
-
-    return seen
 
 
 @pytest.fixture
@@ -34,7 +21,7 @@ def forum(app):
 
 
 def test_an_anonymous_visitor_gets_the_page_flask_rendered_for_the_last_one(app, client, forum):
-    seen = _flask_requests(app)
+    seen = flask_requests(app, with_query=True)
     first = client.get(f"{forum}/")
     again = client.get(f"{forum}/")
     head = client.head(f"{forum}/")
@@ -49,7 +36,7 @@ def test_an_anonymous_visitor_gets_the_page_flask_rendered_for_the_last_one(app,
 
 
 def test_each_page_and_query_string_is_kept_apart(app, client, forum):
-    seen = _flask_requests(app)
+    seen = flask_requests(app, with_query=True)
     pages = [f"{forum}/", f"{forum}/agenda", f"{forum}/agenda?tz=Asia/Manila", "/cities/"]
     bodies = {path: client.get(path).data for path in pages}
     for path in pages:
@@ -60,7 +47,7 @@ def test_each_page_and_query_string_is_kept_apart(app, client, forum):
 
 
 def test_a_visitor_with_a_session_always_reaches_flask(app, client, forum):
-    seen = _flask_requests(app)
+    seen = flask_requests(app, with_query=True)
     client.get(f"{forum}/")
     client.set_cookie(app.config["SESSION_COOKIE_NAME"], "anything", domain="localhost")
     client.get(f"{forum}/")
@@ -107,7 +94,7 @@ def test_only_marked_pages_that_set_no_cookie_and_succeed_are_kept(app, client, 
     def unmarked():
         return "unmarked"
 
-    seen = _flask_requests(app)
+    seen = flask_requests(app, with_query=True)
     paths = ["/test-marked-with-cookie", "/test-unmarked", f"{forum}/no-such-page", "/events/x/"]
     for path in paths * 2:
         client.delete_cookie(app.config["SESSION_COOKIE_NAME"], domain="localhost")
@@ -123,7 +110,7 @@ def test_forms_are_never_shared(app, client, forum):
     with app.app_context():
         open_registration(db.session.scalar(db.select(Event).where(Event.slug == "shared")))
         db.session.commit()
-    seen = _flask_requests(app)
+    seen = flask_requests(app, with_query=True)
     client.get(f"{forum}/register")
     fresh = app.test_client()
     fresh.get(f"{forum}/register")
@@ -158,7 +145,7 @@ def test_sharing_can_be_turned_off(database_url, tmp_path):
     app = make_app(database_url, tmp_path, AMF_SHARED_PAGE_TTL_SECONDS=0)
     try:
         assert shared_page_cache(app) is None
-        seen = _flask_requests(app)
+        seen = flask_requests(app, with_query=True)
         client = app.test_client()
         client.get("/")
         client.get("/")
