@@ -12,6 +12,7 @@ from builders import make_event, make_session
 from amf.calendar_uids import event_uid, session_uid
 from amf.extensions import db
 from amf.mail.invitations import PRODID, build_invitation, calendar_zone, invitation_attachment
+from amf.mail.models import Attachment
 from amf.mail.services import queue_message
 
 DELEGATE = "chung@example.com"
@@ -75,6 +76,34 @@ def assert_wire_format(body: bytes) -> None:
     assert all(b"\n" not in line and b"\r" not in line for line in lines)
     assert max(len(line) for line in lines) <= 75
     body.decode("utf-8")  # folding never split a character
+
+
+def test_an_inline_image_sits_with_the_html_and_the_invitation_stays_the_alternative(
+    smtp_app, smtp_server
+):
+    qr = Attachment("code.png", "image/png", b"\x89PNG\r\n\x1a\nfake", content_id="qr.1@amf.test")
+    with smtp_app.app_context():
+        invitation = invitation_attachment(**session_invitation("REQUEST", 0))
+        queue_message(
+            ("Nguyễn Đức Chung", DELEGATE),
+            "Confirmed",
+            "Plain",
+            '<p><img src="cid:qr.1@amf.test" alt="QR"></p>',
+            attachments=[invitation, qr],
+        )
+        db.session.commit()
+    [received] = smtp_server.received
+    email = received.message
+    alternative, attached = email.get_payload()
+    types = [part.get_content_type() for part in alternative.get_payload()]
+    assert types == ["text/plain", "multipart/related", "text/calendar"]
+    html, image = alternative.get_payload()[1].get_payload()
+    assert html.get_content_type() == "text/html"
+    assert image["Content-ID"] == "<qr.1@amf.test>"
+    assert image.get_content_disposition() == "inline"
+    assert image.get_payload(decode=True) == qr.content
+    assert attached.get_content_type() == "text/calendar"  # the image is not also attached
+    assert len([p for p in email.walk() if p.get_content_type() == "image/png"]) == 1
 
 
 def test_request_has_matching_methods_and_the_documented_mime_structure(smtp_app, smtp_server):

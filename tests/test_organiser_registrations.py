@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import sqlalchemy as sa
 from builders import delegate, make_event, make_session, open_registration
@@ -52,10 +53,23 @@ def test_approve_promote_and_cancel_each_email_the_delegate(smtp_app, smtp_serve
         assert db.session.get(Registration, second).status == RegistrationStatus.WAITLISTED
     confirmed = _mail_to(smtp_server, "delegate1@example.org")[-1]
     assert "confirmed" in confirmed["Subject"].lower()
-    html = confirmed.get_body(("html",)).get_content()
-    assert "data:image/png;base64," in html and "AMF-" in html
+    html_part = confirmed.get_body(("html",))
+    html = html_part.get_content()
+    # The QR code rides as an inline image the HTML names by Content-ID: Gmail and Outlook
+    # show no data: images.
+    [src] = re.findall(r'<img src="cid:([^"]+)"', html)
+    [image] = [p for p in confirmed.walk() if p.get_content_type() == "image/png"]
+    assert image["Content-ID"] == f"<{src}>" and image.get_content_disposition() == "inline"
+    assert image.get_content().startswith(b"\x89PNG\r\n")
+    assert "data:image" not in html and "AMF-" in html
     officer_note = _mail_to(smtp_server, "officer.hanoi@example.org")
     assert officer_note and "Hanoi delegate confirmed" in officer_note[0]["Subject"]
+    # Resending the confirmation tells the delegate again, not the city's officers.
+    before = len(_mail_to(smtp_server, "delegate1@example.org"))
+    client.post(f"{base}/{first}/resend", data={"csrf_token": token})
+    assert len(_mail_to(smtp_server, "delegate1@example.org")) == before + 1
+    assert "confirmed" in _mail_to(smtp_server, "delegate1@example.org")[-1]["Subject"].lower()
+    assert len(_mail_to(smtp_server, "officer.hanoi@example.org")) == 1
 
     client.post(f"{base}/{second}/promote", data={"csrf_token": token})
     assert "seat" in _mail_to(smtp_server, "delegate2@example.org")[-1]["Subject"].lower() or True

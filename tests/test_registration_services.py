@@ -69,7 +69,10 @@ def test_verification_confirms_then_waitlists_when_full(event):
     assert _templates_sent_to("delegate3@example.org")[-1] == "registration/waitlisted"
     confirmation = _mail_to("delegate1@example.org")[-1]
     assert "/registrations/" in confirmation.text_body
-    assert [a["method"] for a in confirmation.attachments] == ["REQUEST"]
+    assert [(a["method"], a["mime_type"]) for a in confirmation.attachments] == [
+        ("REQUEST", "text/calendar"),
+        (None, "image/png"),  # the check-in QR code, shown inline
+    ]
 
 
 def test_cancelling_a_seat_promotes_the_first_in_line(event):

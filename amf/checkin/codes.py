@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 
 import segno
 from flask import current_app
@@ -61,6 +62,8 @@ def qr_svg(code: str) -> str:
     return segno.make(code, error="m").svg_inline(scale=4, dark="#1b1f24", title=code)
 
 
-def qr_png_data_uri(code: str) -> str:
-    """The code as a PNG data URI, for email clients that do not show SVG."""
-    return segno.make(code, error="m").png_data_uri(scale=5, border=2)
+def qr_png(code: str) -> bytes:
+    """The code as a PNG, for email clients that do not show SVG."""
+    buffer = io.BytesIO()
+    segno.make(code, error="m").save(buffer, kind="png", scale=5, border=2)
+    return buffer.getvalue()

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
-from amf.checkin.codes import checkin_code, ensure_pass, qr_png_data_uri
+from email.utils import make_msgid
+
+from amf.calendar_uids import calendar_host
+from amf.checkin.codes import checkin_code, ensure_pass, qr_png
+from amf.mail.models import Attachment
 from amf.mail.services import RelatedObject, queue_templated_message
 from amf.registration.models import Registration
 
 
-def checkin_context(registration: Registration) -> dict:
-    """The delegate's check-in code and its QR image, creating the pass if needed."""
+def checkin_context(registration: Registration) -> tuple[dict, Attachment]:
+    """The delegate's check-in code, creating the pass if needed, and its QR code image.
+
+    The image travels as an inline part the HTML shows by Content-ID: Gmail and Outlook
+    show no ``data:`` images.
+    """
     code = checkin_code(ensure_pass(registration))
-    return {"checkin_code": code, "checkin_qr": qr_png_data_uri(code)}
+    image = Attachment(
+        filename="check-in-code.png",
+        mime_type="image/png",
+        content=qr_png(code),
+        content_id=make_msgid("checkin", domain=calendar_host()).strip("<>"),
+    )
+    return {"checkin_code": code, "checkin_qr": f"cid:{image.content_id}"}, image
 
 
 def notify_city_officers(registration: Registration) -> int:

@@ -55,6 +55,7 @@ def build_email(message: OutboxMessage) -> EmailMessage:
 
     With an invitation attached the structure is multipart/mixed[multipart/alternative[
     text/plain, text/html, text/calendar; method=...], the same .ics as an attachment].
+    Inline images (a check-in QR code) make the HTML part multipart/related[text/html, image].
     """
     email = EmailMessage(policy=SEVEN_BIT_SMTP)
     email["From"] = parse_address(message.sender)
@@ -67,9 +68,20 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies, please
 
     email.set_content(message.text_body, subtype="plain", charset="utf-8")
+    attachments = message.attachment_files
     if message.html_body:
         email.add_alternative(message.html_body, subtype="html", charset="utf-8")
-    attachments = message.attachment_files
+        html = email.get_body(preferencelist=("html",))
+        for image in (a for a in attachments if a.content_id):
+            maintype, _, subtype = image.mime_type.partition("/")
+            html.add_related(
+                image.content,
+                maintype=maintype,
+                subtype=subtype,
+                cid=f"<{image.content_id}>",
+                disposition="inline",
+                filename=image.filename,
+            )
     # iMIP carries one iCalendar object per text/calendar alternative, and clients act on one:
     # the first invitation is the alternative, any further ones (other sessions) ride along
     # as attachments with their method.
@@ -77,7 +89,8 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     if invitation is not None:
         _add_calendar_alternative(email, invitation)
     for attachment in attachments:
-        _attach(email, attachment)
+        if not attachment.content_id:
+            _attach(email, attachment)
     return email
 
 

@@ -26,12 +26,17 @@ class OutboxStatus(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file carried by a message; ``method`` marks an iCalendar invitation (REQUEST, CANCEL)."""
+    """A file carried by a message.
+
+    ``method`` marks an iCalendar invitation (REQUEST, CANCEL); ``content_id`` an image the
+    HTML body shows inline as ``cid:<content_id>`` (Gmail and Outlook drop ``data:`` images).
+    """
 
     filename: str
     mime_type: str
     content: bytes
     method: str | None = None
+    content_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The attachment as stored in the outbox row."""
@@ -39,6 +44,7 @@ class Attachment:
             "filename": self.filename,
             "mime_type": self.mime_type,
             "method": self.method,
+            "content_id": self.content_id,
             "content_base64": base64.b64encode(self.content).decode("ascii"),
         }
 
@@ -50,6 +56,7 @@ class Attachment:
             mime_type=data["mime_type"],
             content=base64.b64decode(data["content_base64"]),
             method=data.get("method"),
+            content_id=data.get("content_id"),
         )
 
 

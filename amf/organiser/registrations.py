@@ -231,7 +231,7 @@ def resend_confirmation(registration: Registration, actor: str) -> Registration:
     """Send the delegate the email of their current status again."""
     status = registration.status
     if status == RegistrationStatus.CONFIRMED:
-        notifications.confirmed(registration)
+        notifications.confirmed(registration, resent=True)
     elif status == RegistrationStatus.WAITLISTED:
         notifications.waitlisted(registration)
     elif status == RegistrationStatus.AWAITING_APPROVAL:

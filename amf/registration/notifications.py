@@ -108,17 +108,22 @@ def verification_requested(registration: Registration) -> None:
     _send("verify", registration, verify_url=absolute_url("registration.verify", token=token))
 
 
-def confirmed(registration: Registration, promoted: bool = False) -> None:
-    """A seat is the delegate's: manage link, calendar link, an invitation, a check-in code."""
+def confirmed(registration: Registration, promoted: bool = False, resent: bool = False) -> None:
+    """A seat is the delegate's: manage link, calendar link, an invitation, a check-in code.
+
+    The city's officers hear of a new seat, not of an organiser resending the email.
+    """
     from amf.checkin.notify import checkin_context, notify_city_officers
 
+    checkin, qr_image = checkin_context(registration)
     _send(
         "promoted" if promoted else "confirmed",
         registration,
-        attachments=[_event_invitation(registration, InvitationMethod.REQUEST)],
-        **checkin_context(registration),
+        attachments=[_event_invitation(registration, InvitationMethod.REQUEST), qr_image],
+        **checkin,
     )
-    notify_city_officers(registration)
+    if not resent:
+        notify_city_officers(registration)
 
 
 def waitlisted(registration: Registration) -> None:
