@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from amf.calendar_uids import event_uid
 from amf.events.models import AgendaSession
+from amf.extensions import db
 from amf.mail.invitations import InvitationMethod, invitation_attachment
 from amf.mail.services import RelatedObject, queue_templated_message
 from amf.registration.models import Registration
@@ -115,15 +116,18 @@ def confirmed(registration: Registration, promoted: bool = False, resent: bool =
     """
     from amf.checkin.notify import checkin_context, notify_city_officers
 
-    checkin, qr_image = checkin_context(registration)
-    _send(
-        "promoted" if promoted else "confirmed",
-        registration,
-        attachments=[_event_invitation(registration, InvitationMethod.REQUEST), qr_image],
-        **checkin,
-    )
-    if not resent:
-        notify_city_officers(registration)
+    # What these read (the pass, the officers) no seat change touches: the changes so far
+    # are written once, at commit, instead of before each read.
+    with db.session.no_autoflush:
+        checkin, qr_image = checkin_context(registration)
+        _send(
+            "promoted" if promoted else "confirmed",
+            registration,
+            attachments=[_event_invitation(registration, InvitationMethod.REQUEST), qr_image],
+            **checkin,
+        )
+        if not resent:
+            notify_city_officers(registration)
 
 
 def waitlisted(registration: Registration) -> None:

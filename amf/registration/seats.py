@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from amf.cities.models import PilotCity
 from amf.events.models import AgendaSession, Event, SessionStatus
@@ -99,7 +99,6 @@ def admit(event: Event, registration: Registration, now: datetime) -> None:
 def confirm(registration: Registration, now: datetime, promoted: bool = False) -> None:
     """Give the delegate their seat and their sessions' seats, and tell them."""
     registration.set_status(RegistrationStatus.CONFIRMED, now)
-    db.session.flush()
     for signup in registration.signups:
         allocate_signup(signup, now)
     registration.log("promoted from the waiting list" if promoted else "confirmed", "system")
@@ -115,7 +114,6 @@ def allocate_signup(signup: SessionSignup, now: datetime) -> None:
     else:
         signup.status = SignupStatus.WAITLISTED
         signup.waitlisted_at = now
-    db.session.flush()
 
 
 def promote_event_queue(event: Event, now: datetime) -> None:
@@ -173,12 +171,16 @@ def lock_event(event_id: int) -> Event:
 def lock_registration(registration_id: int) -> Registration:
     """The registration, locked and re-read, so a decision uses its current state.
 
-    Its city and member state come in the same query: the emails that follow name them.
+    Its city and member state come in the same query, its sign-ups in the next: the
+    decisions and the emails that follow use them, before anything needs flushing.
     """
     return db.session.scalars(
         sa.select(Registration)
         .where(Registration.id == registration_id)
-        .options(joinedload(Registration.city).joinedload(PilotCity.member_state))
+        .options(
+            joinedload(Registration.city).joinedload(PilotCity.member_state),
+            selectinload(Registration.signups),
+        )
         .with_for_update(of=Registration)
         .execution_options(populate_existing=True)
     ).one()
