@@ -23,3 +23,11 @@ PHONE_NUMBER = Regexp(r"^[0-9+()./\- ]*$", message="Use digits, spaces and + ( )
 def strip_whitespace(value):
     """Field filter: trim surrounding whitespace from text, leave other values alone."""
     return value.strip() if isinstance(value, str) else value
+
+
+def one_line(value):
+    """Field filter for single-line text: every run of whitespace, line breaks included, is one
+    space. A browser never sends a line break from a text input; a script that does cannot
+    start a new line in the emails that quote the field.
+    """
+    return " ".join(value.split()) if isinstance(value, str) else value

@@ -9,6 +9,7 @@ the response headers (test_security_headers).
 
 from __future__ import annotations
 
+import re
 import string
 
 import pytest
@@ -17,6 +18,7 @@ from builders import delegate, make_event, make_session, open_registration
 from organiser_support import signed_in
 
 from amf.extensions import db
+from amf.mail.models import OutboxMessage
 from amf.registration import services
 from amf.registration.models import Registration
 from amf.registration.tokens import make_verification_token
@@ -128,6 +130,38 @@ def test_sql_metacharacters_are_stored_literally(app, seeded):
         assert (stored.given_names, stored.family_name) == (hostile, "O'Brien -- ;")
         like = services.find_active_registration(event, "%@example.org")
     assert like is None  # a wildcard in an address matches nothing but itself
+
+
+def test_line_breaks_in_a_delegates_name_never_start_a_line_of_their_email(app, client, seeded):
+    """A script that registers someone else's address cannot write its own paragraphs into
+    the verification email: single-line fields arrive as one line."""
+    injected = (
+        "Mr\r\n\r\nACTION REQUIRED: your delegation is suspended.\nRe-confirm at evil.test\u2028"
+    )
+    with app.app_context():
+        open_registration(make_event(slug="forum"))
+        db.session.commit()
+    page = client.get("/events/forum/register").text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    form = {
+        "csrf_token": token,
+        "given_names": injected,
+        "organisation": "City\nof Hanoi",
+        "email": "victim@example.org",
+        "category": "observer",
+        "city": "other",
+        "other_organisation": "UN-Habitat",
+        "consent_privacy": "y",
+    }
+    assert client.post("/events/forum/register", data=form).status_code == 303
+    with app.app_context():
+        stored = db.session.scalars(sa.select(Registration)).one()
+        [email] = db.session.scalars(sa.select(OutboxMessage)).all()
+    assert stored.given_names == (
+        "Mr ACTION REQUIRED: your delegation is suspended. Re-confirm at evil.test"
+    )
+    assert stored.organisation == "City of Hanoi"
+    assert not any(line.startswith("ACTION") for line in email.text_body.splitlines())
 
 
 def test_line_breaks_in_agenda_text_never_start_an_icalendar_line(app, client):

@@ -21,7 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from amf.cities.choices import StateChoice
 from amf.events.models import AgendaSession
-from amf.form_fields import NO_CONTROL_CHARACTERS, PHONE_NUMBER, strip_whitespace
+from amf.form_fields import NO_CONTROL_CHARACTERS, PHONE_NUMBER, one_line, strip_whitespace
 from amf.registration.models import DelegateCategory
 from amf.registration.services import DelegateDetails
 
@@ -33,7 +33,7 @@ def _text(label: str, maximum: int, required: bool = False, **kwargs) -> StringF
         [DataRequired(message=f"Enter your {label.lower()}.")] if required else [Optional()]
     )
     validators += [Length(max=maximum), NO_CONTROL_CHARACTERS]
-    return StringField(label, validators=validators, filters=[strip_whitespace], **kwargs)
+    return StringField(label, validators=validators, filters=[one_line], **kwargs)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -52,7 +52,7 @@ class DelegateDetailsForm(FlaskForm):
     phone = StringField(
         "Phone (optional)",
         validators=[Optional(), Length(max=40), PHONE_NUMBER],
-        filters=[strip_whitespace],
+        filters=[one_line],
     )
     position = _text("Position", 200, description="For example Deputy Mayor.")
     organisation = _text("Organisation", 200, description="For example City Government of Hanoi.")
