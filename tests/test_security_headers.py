@@ -59,3 +59,26 @@ def test_templates_use_no_inline_script_style_or_handlers(path):
     assert not re.search(r"<style\b", text), "<style> element"
     assert not re.search(r"\son[a-z]+=", text), "inline event handler"
     assert "javascript:" not in text
+
+
+def test_pages_with_secret_links_or_personal_data_are_kept_out_of_caches(app, client, seeded):
+    from builders import delegate, make_event, open_registration
+    from organiser_support import signed_in
+
+    from amf.accounts.models import Role
+    from amf.registration import services
+    from amf.registration.tokens import make_verification_token
+
+    with app.app_context():
+        event = open_registration(make_event(slug="forum"))
+        registration = services.submit_registration(event, delegate(1))
+        verify = (
+            f"/registrations/verify/{make_verification_token(registration.id, registration.email)}"
+        )
+        manage = f"/registrations/{services.manage_token(registration)}"
+    for url in (verify, manage):
+        response = client.get(url)
+        assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    organiser = signed_in(app, Role.ORGANISER).get("/organiser/")
+    assert organiser.status_code == 200 and organiser.headers["Cache-Control"] == "no-store"
+    assert "no-store" not in client.get("/events/forum/").headers.get("Cache-Control", "")

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from amf.accounts.models import Role
 from amf.extensions import login_manager
+from amf.security import no_store
 
 View = TypeVar("View", bound=Callable)
 
@@ -47,8 +48,9 @@ def check_access():
 
 
 def guard(bp: Blueprint) -> Blueprint:
-    """Put the blueprint's every route behind check_access."""
+    """Put the blueprint's every route behind check_access; no cache keeps its pages."""
     bp.before_request(check_access)
+    bp.after_request(no_store)
     return bp
 
 

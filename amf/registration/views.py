@@ -11,8 +11,25 @@ from amf.extensions import limiter
 from amf.registration import bp, forms, seats, services
 from amf.registration.models import Registration, RegistrationStatus
 from amf.registration.tokens import ExpiredLink, InvalidLink
+from amf.security import no_store
 
 _CHECK_EMAIL_KEY = "amf_check_email"
+# Pages that show a secret link (manage, calendar, check-in code) or the delegate's address.
+_PRIVATE_PAGES = {
+    "registration.check_email",
+    "registration.verify",
+    "registration.manage",
+    "registration.update_details",
+    "registration.update_sessions",
+    "registration.cancel",
+}
+
+
+@bp.after_request
+def _keep_private_pages_out_of_caches(response):
+    if request.endpoint in _PRIVATE_PAGES:
+        no_store(response)
+    return response
 
 
 def _form_rate_limit() -> str:
