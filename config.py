@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 
 def _env_bool(name: str, default: bool = False) -> bool:
@@ -129,8 +130,21 @@ class ProductionConfig(Config):
         super().__init__()
         if not self.SECRET_KEY:
             raise RuntimeError("SECRET_KEY must be set in production (AMF_ENV=production).")
+        if len(self.SECRET_KEY) < 32:
+            raise RuntimeError("SECRET_KEY must be at least 32 random characters in production.")
         if not self.SQLALCHEMY_DATABASE_URI:
             raise RuntimeError("DATABASE_URL must be set in production (AMF_ENV=production).")
+        # Every emailed link and feed address is built from it: the development default
+        # would send delegates to 127.0.0.1, and http:// would expose their secret links.
+        base = urlsplit(os.environ.get("AMF_BASE_URL", ""))
+        if base.scheme != "https" or not base.hostname:
+            raise RuntimeError(
+                "AMF_BASE_URL must be set to the site's https:// address in production."
+            )
+        # Requests naming another Host are refused (400), so no redirect or page can be made
+        # to point elsewhere; add the names a load balancer's health check uses.
+        extra = os.environ.get("AMF_TRUSTED_HOSTS", "")
+        self.TRUSTED_HOSTS = [base.hostname, *(h.strip() for h in extra.split(",") if h.strip())]
         # The mail workers send everything (woken by NOTIFY): requests never wait on SMTP.
         self.AMF_MAIL_SEND_AFTER_COMMIT = _env_bool("AMF_MAIL_SEND_AFTER_COMMIT", False)
 

@@ -7,16 +7,49 @@ import pytest
 from amf import create_app
 
 
-def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    monkeypatch.setenv("DATABASE_URL", "postgresql://db.invalid/amf")
-    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+def production_environment(monkeypatch, **overrides):
+    """The settings production insists on, each replaceable (None removes it)."""
+    settings = {
+        "SECRET_KEY": "x" * 40,
+        "DATABASE_URL": "postgresql://db.invalid/amf",
+        "AMF_BASE_URL": "https://events.example.org",
+        **overrides,
+    }
+    for name, value in settings.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+
+
+@pytest.mark.parametrize(
+    ("override", "complaint"),
+    [
+        ({"SECRET_KEY": None}, "SECRET_KEY"),
+        ({"SECRET_KEY": "short-but-set"}, "at least 32"),
+        ({"AMF_BASE_URL": None}, "AMF_BASE_URL"),
+        ({"AMF_BASE_URL": "http://events.example.org"}, "https"),
+    ],
+)
+def test_production_refuses_unsafe_settings(monkeypatch, override, complaint):
+    production_environment(monkeypatch, **override)
+    with pytest.raises(RuntimeError, match=complaint):
         create_app("production")
 
 
+def test_production_answers_only_its_own_host_names(monkeypatch):
+    production_environment(
+        monkeypatch, DATABASE_URL="sqlite://", AMF_TRUSTED_HOSTS="10.0.0.5, amf-web.internal"
+    )
+    client = create_app("production").test_client()
+    assert client.get("/privacy", base_url="https://events.example.org").status_code == 200
+    assert client.get("/healthz", base_url="http://10.0.0.5:8000").status_code == 200
+    forged = client.get("/events/forum", base_url="https://evil.example")
+    assert forged.status_code == 400 and "evil.example" not in forged.headers.get("Location", "")
+
+
 def test_production_has_secure_cookies(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
-    monkeypatch.setenv("DATABASE_URL", "postgresql://db.invalid/amf")
+    production_environment(monkeypatch)
     app = create_app("production")
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://db.invalid/amf"
@@ -76,8 +109,7 @@ def test_every_documented_setting_is_read_from_the_environment(monkeypatch):
 
 
 def test_production_leaves_mail_to_the_workers(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
-    monkeypatch.setenv("DATABASE_URL", "postgresql://db.invalid/amf")
+    production_environment(monkeypatch)
     assert create_app("production").config["AMF_MAIL_SEND_AFTER_COMMIT"] is False
     monkeypatch.setenv("AMF_MAIL_SEND_AFTER_COMMIT", "true")
     assert create_app("production").config["AMF_MAIL_SEND_AFTER_COMMIT"] is True

@@ -37,8 +37,9 @@ def test_production_adds_strict_transport_security(monkeypatch):
 
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("AMF_BASE_URL", "https://events.example.org")
     app = create_app("production")
-    response = app.test_client().get("/privacy")
+    response = app.test_client().get("/privacy", base_url="https://events.example.org")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 _TITLES = {
     400: "Bad request",
@@ -19,6 +19,9 @@ def _render_error(error: HTTPException):
     code = error.code or 500
     if request.path.startswith("/healthz"):
         return {"status": "error", "code": code}, code
+    if isinstance(error, SecurityError):
+        # An untrusted Host header: no URL can be built for it, so no page with links.
+        return f"{code} {_TITLES.get(code, error.name)}\n", code, {"Content-Type": "text/plain"}
     return (
         render_template(
             "errors/error.html",
