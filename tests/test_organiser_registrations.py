@@ -130,14 +130,22 @@ def test_csv_and_xlsx_exports_keep_unicode_and_neutralise_formulas(seeded):
         db.session.commit()
         _register(1, event, given_names='=HYPERLINK("http://x")', family_name="ဦးမောင်")
         _register(2, event, given_names="สมชาย", family_name="ใจดี")
+        _register(3, event, given_names="Ann;=cmd|' /C calc'!A0", family_name="Lee, -2+3")
         event_id = event.id
     client = signed_in(app, Role.ORGANISER)
     data = client.get(f"/organiser/events/{event_id}/registrations.csv").data
     assert data.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    text = data.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
     names = {(r["given_names"], r["family_name"]) for r in rows}
     assert ("สมชาย", "ใจดี") in names
     assert ('\'=HYPERLINK("http://x")', "ဦးမောင်") in names
+    # Read as Excel does where ";" separates cells: no cell starts a formula.
+    assert ("Ann;'=cmd|' /C calc'!A0", "Lee, '-2+3") in names
+    for line in text.splitlines():
+        for cell in line.split(";"):
+            assert not cell.lstrip(' "').startswith(("=", "+", "-", "@")), cell
+    assert all(line.startswith('"') for line in text.splitlines())
     xlsx = client.get(f"/organiser/events/{event_id}/registrations.xlsx").data
     sheet = load_workbook(io.BytesIO(xlsx)).active
     values = [c.value for row in sheet.iter_rows() for c in row]

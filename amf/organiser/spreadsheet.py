@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# In a CSV, a formula can also start after a separator inside a value: Excel in a locale
+# whose list separator is ";" (common in South-East Asia) splits "Ann;=cmd|..." in two.
+_FORMULA_AFTER_SEPARATOR = re.compile(r"([;,\t\r\n]\s*)([=+\-@])")
 
 
 def safe_cell(value) -> str | int | float:
@@ -24,13 +28,22 @@ def safe_cell(value) -> str | int | float:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def csv_cell(value) -> str | int | float:
+    """safe_cell, and no formula after a separator inside the value either."""
+    cell = safe_cell(value)
+    return _FORMULA_AFTER_SEPARATOR.sub(r"\1'\2", cell) if isinstance(cell, str) else cell
+
+
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
-    """UTF-8 with a BOM, so Excel shows Vietnamese, Thai and Burmese names as written."""
+    """UTF-8 with a BOM, so Excel shows Vietnamese, Thai and Burmese names as written.
+
+    Every field is quoted, so no separator inside a value, "," or ";", starts a new cell.
+    """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(header)
     for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
+        writer.writerow([csv_cell(v) for v in row])
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
 
 
