@@ -17,6 +17,7 @@ from amf.checkin.codes import checkin_code
 from amf.checkin.models import CheckinPass
 from amf.cities.models import Officer, PilotCity
 from amf.extensions import db
+from amf.mail.models import OutboxMessage
 from amf.registration.models import Registration, RegistrationStatus
 from amf.registration.services import submit_registration, verify_registration
 from amf.registration.tokens import make_verification_token
@@ -150,6 +151,53 @@ def test_csv_and_xlsx_exports_keep_unicode_and_neutralise_formulas(seeded):
     sheet = load_workbook(io.BytesIO(xlsx)).active
     values = [c.value for row in sheet.iter_rows() for c in row]
     assert "ใจดี" in values and '\'=HYPERLINK("http://x")' in values
+
+
+def test_an_officer_claim_is_confirmed_only_by_the_officers_own_address(seeded):
+    """Anyone may pick an officer's name on the form; the officer hears of it, and organisers
+    see the claim as unconfirmed unless the registration verified the officer's address."""
+    app = seeded
+    with app.app_context():
+        event = open_registration(make_event())
+        db.session.commit()
+        chung = db.session.scalars(
+            sa.select(Officer).where(Officer.name == "Nguyen Duc Chung")
+        ).one()
+        chung.email = "chung@hanoi.gov.vn"
+        db.session.commit()
+        city_id, officer_id, event_id = chung.city_id, chung.id, event.id
+        stranger = _register(1, event, city_id=city_id, officer_id=officer_id)
+        notices = db.session.scalars(
+            sa.select(OutboxMessage).where(OutboxMessage.template == "organiser/officer_notice")
+        ).all()
+        assert [m.recipient_emails for m in notices] == [["chung@hanoi.gov.vn"]]
+        assert not db.session.get(Registration, stranger).officer_confirmed
+    client = signed_in(app, Role.ORGANISER)
+    overview = client.get(f"/organiser/delegations?event={event_id}").text
+    assert "claimed, unconfirmed" in overview
+    listing = client.get(f"/organiser/events/{event_id}/registrations").text
+    assert "claims officer" in listing and '<span class="badge">officer</span>' not in listing
+    detail = client.get(f"/organiser/events/{event_id}/registrations/{stranger}").text
+    assert "unconfirmed claim" in detail
+
+    with app.app_context():
+        own = _register(
+            2, db.session.get(type(event), event_id), city_id=city_id, officer_id=officer_id,
+            email="Chung@Hanoi.gov.vn",
+        )  # fmt: skip
+        assert db.session.get(Registration, own).officer_confirmed
+        assert (
+            db.session.scalar(  # the officer is not told of their own registration
+                sa.select(sa.func.count()).where(
+                    OutboxMessage.template == "organiser/officer_notice"
+                )
+            )
+            == 1
+        )
+    overview = client.get(f"/organiser/delegations?event={event_id}").text
+    assert "Nguyen Duc Chung ✔" in overview
+    listing = client.get(f"/organiser/events/{event_id}/registrations").text
+    assert '<span class="badge">officer</span>' in listing
 
 
 def test_delegation_overview_shows_every_city_in_a_fixed_number_of_queries(seeded):

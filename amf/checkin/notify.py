@@ -28,15 +28,17 @@ def checkin_context(registration: Registration) -> tuple[dict, Attachment]:
 
 
 def notify_city_officers(registration: Registration) -> int:
-    """Tell the city's officers who have an email that one of their delegates is confirmed."""
+    """Tell the city's officers who have an email that one of their delegates is confirmed.
+
+    An officer named by the delegate hears of it too, unless it is their own address: a
+    stranger who picks an officer's name is thereby reported to that officer.
+    """
     city = registration.city
     if city is None:
         return 0
     sent = 0
     for officer in city.officers:
-        if not officer.email or officer.id == registration.officer_id:
-            continue
-        if officer.email.strip().lower() == registration.email.lower():
+        if not officer.email or officer.email.strip().lower() == registration.email.lower():
             continue
         queue_templated_message(
             "organiser/officer_notice",

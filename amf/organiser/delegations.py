@@ -22,6 +22,8 @@ class Delegation:
     city: PilotCity
     counts: dict[RegistrationStatus, int] = field(default_factory=dict)
     registered_officer_ids: set[int] = field(default_factory=set)
+    # Officers a delegate named without the officer's own email address to prove it.
+    claimed_officer_ids: set[int] = field(default_factory=set)
 
     @property
     def confirmed(self) -> int:
@@ -63,16 +65,25 @@ def delegation_overview(event: Event) -> list[Delegation]:
         .group_by(Registration.city_id, Registration.status)
     ):
         counts[city_id][status] = count
+    proven = sa.and_(
+        Registration.verified_at.is_not(None),
+        sa.func.lower(Registration.email) == sa.func.lower(sa.func.trim(Officer.email)),
+    )
     officers: dict[int, set[int]] = defaultdict(set)
-    for city_id, officer_id in db.session.execute(
-        sa.select(Registration.city_id, Registration.officer_id).where(
+    claims: dict[int, set[int]] = defaultdict(set)
+    for city_id, officer_id, confirmed in db.session.execute(
+        sa.select(Registration.city_id, Registration.officer_id, sa.func.coalesce(proven, False))
+        .join(Officer, Officer.id == Registration.officer_id)
+        .where(
             Registration.event_id == event.id,
-            Registration.officer_id.is_not(None),
             Registration.status.in_(ACTIVE_STATUSES),
         )
     ):
-        officers[city_id].add(officer_id)
-    return [Delegation(c, counts.get(c.id, {}), officers.get(c.id, set())) for c in cities]
+        (officers if confirmed else claims)[city_id].add(officer_id)
+    return [
+        Delegation(c, counts.get(c.id, {}), officers.get(c.id, set()), claims.get(c.id, set()))
+        for c in cities
+    ]
 
 
 def update_officer_contact(officer: Officer, email: str, phone: str, actor) -> Officer:

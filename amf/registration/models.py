@@ -200,8 +200,18 @@ class Registration(db.Model):
 
     @property
     def is_officer(self) -> bool:
-        """Whether the delegate is one of the city's listed officers."""
+        """Whether the delegate says they are one of the city's listed officers."""
         return self.officer_id is not None
+
+    @property
+    def officer_confirmed(self) -> bool:
+        """Whether that claim is proven: the officer's email on record is the address this
+        registration verified. Anyone can pick an officer's name; organisers see which is which.
+        """
+        officer_email = (self.officer.email or "").strip().lower() if self.officer else ""
+        return bool(officer_email) and self.verified_at is not None and (
+            officer_email == self.email.lower()
+        )
 
     def __repr__(self) -> str:
         return f"<Registration {self.reference} {self.status}>"
