@@ -8,16 +8,16 @@ from amf.urls import SLUG_PATTERN
 
 # Text a person typed never needs C0 control characters (tab and line breaks aside).
 NO_CONTROL_CHARACTERS = Regexp(
-    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$", message="Remove control characters."
+    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*\Z", message="Remove control characters."
 )
 
 # A slug our URL converter will route: lower-case letters, digits, inner hyphens.
 VALID_SLUG = Regexp(
-    rf"^{SLUG_PATTERN}$",
+    rf"^{SLUG_PATTERN}\Z",
     message="Use lower-case letters, digits and inner hyphens (e.g. amf-2024).",
 )
 
-PHONE_NUMBER = Regexp(r"^[0-9+()./\- ]*$", message="Use digits, spaces and + ( ) - . / only.")
+PHONE_NUMBER = Regexp(r"^[0-9+()./\- ]*\Z", message="Use digits, spaces and + ( ) - . / only.")
 
 
 def strip_whitespace(value):

@@ -6,11 +6,15 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 
+import icalendar
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask_migrate import upgrade
 
 from amf import create_app
@@ -207,3 +211,28 @@ def flask_requests(app: Flask, with_query: bool = False) -> list[str]:
         seen.append(request.full_path.rstrip("?") if with_query else request.path)
 
     return seen
+
+
+def delivered(message, app: Flask | None = None) -> EmailMessage:
+    """A sent outbox message as the file transport wrote it (the outbox forgets sent bodies)."""
+    directory = Path((app or current_app).config["AMF_MAIL_FILE_DIR"])
+    for path in sorted(directory.glob("*.eml")):
+        email = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        if email["Message-ID"] == message.message_id:
+            return email
+    raise AssertionError(f"{message.message_id} was not delivered to {directory}")
+
+
+def text_of(email: EmailMessage) -> str:
+    """The plain-text body."""
+    return email.get_body(preferencelist=("plain",)).get_content()
+
+
+def invitations_in(email: EmailMessage) -> list[tuple[str, icalendar.Calendar]]:
+    """(method, calendar) of each .ics the message carries as an attachment."""
+    return [
+        (part.get_param("method"), icalendar.Calendar.from_ical(part.get_payload(decode=True)))
+        for part in email.walk()
+        if part.get_content_type() == "text/calendar"
+        and part.get_content_disposition() == "attachment"
+    ]

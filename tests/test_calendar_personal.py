@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from email import message_from_bytes
 
-import icalendar
 from builders import delegate, make_event, make_session, open_registration
 from calendar_checks import calendar_property, check_calendar
+from conftest import delivered, invitations_in, text_of
 
 from amf.calendar_uids import session_uid
 from amf.extensions import db
@@ -113,13 +112,8 @@ def _invitations(app, template_name):
         messages = db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id)).all()
         found = []
         for message in messages:
-            if template_name not in (message.template or ""):
-                continue
-            for attachment in message.attachment_files:
-                if attachment.method:
-                    found.append(
-                        (attachment.method, icalendar.Calendar.from_ical(attachment.content))
-                    )
+            if template_name in (message.template or ""):
+                found += invitations_in(delivered(message))
         return found
 
 
@@ -138,11 +132,9 @@ def test_email_invitations_share_uids_with_the_feed(app, client, tmp_path):
         message = db.session.scalars(
             db.select(OutboxMessage).order_by(OutboxMessage.id.desc())
         ).first()
-        from amf.mail.mime import build_email
-
-        email = message_from_bytes(build_email(message).as_bytes())
+        email = delivered(message)
         calendar_parts = [p for p in email.walk() if p.get_content_type() == "text/calendar"]
         assert len([p for p in calendar_parts if not p.get_filename()]) == 1
         assert services.calendar_token(db.session.get(Registration, registration_id)) in (
-            message.text_body
+            text_of(email)
         )

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from builders import delegate, make_event, make_session, open_registration
+from conftest import delivered, invitations_in, text_of
 
 from amf.cities.models import Officer
 from amf.db import utcnow
@@ -47,9 +48,9 @@ def test_submit_stores_pending_registration_and_queues_verification(event):
     assert registration.email == "delegate1@example.org"
     assert registration.city.name == "Hanoi"
     assert _templates_sent_to("delegate1@example.org") == ["registration/verify"]
-    message = _mail_to("delegate1@example.org")[0]
-    assert "/registrations/verify/" in message.text_body
-    assert registration.reference in message.text_body
+    message = text_of(delivered(_mail_to("delegate1@example.org")[0]))
+    assert "/registrations/verify/" in message
+    assert registration.reference in message
     assert [log.action for log in registration.history] == ["submitted"]
 
 
@@ -67,12 +68,11 @@ def test_verification_confirms_then_waitlists_when_full(event):
         "registration/confirmed",
     ]
     assert _templates_sent_to("delegate3@example.org")[-1] == "registration/waitlisted"
-    confirmation = _mail_to("delegate1@example.org")[-1]
-    assert "/registrations/" in confirmation.text_body
-    assert [(a["method"], a["mime_type"]) for a in confirmation.attachments] == [
-        ("REQUEST", "text/calendar"),
-        (None, "image/png"),  # the check-in QR code, shown inline
-    ]
+    confirmation = delivered(_mail_to("delegate1@example.org")[-1])
+    assert "/registrations/" in text_of(confirmation)
+    assert [method for method, _ in invitations_in(confirmation)] == ["REQUEST"]
+    [qr] = [p for p in confirmation.walk() if p.get_content_type() == "image/png"]
+    assert qr.get_content_disposition() == "inline"  # the check-in QR code, shown in the HTML
 
 
 def test_cancelling_a_seat_promotes_the_first_in_line(event):
@@ -87,7 +87,7 @@ def test_cancelling_a_seat_promotes_the_first_in_line(event):
     assert _templates_sent_to("delegate3@example.org")[-1] == "registration/promoted"
     cancellation = _mail_to("delegate1@example.org")[-1]
     assert cancellation.template == "registration/cancelled"
-    assert [a["method"] for a in cancellation.attachments] == ["CANCEL"]
+    assert [method for method, _ in invitations_in(delivered(cancellation))] == ["CANCEL"]
     assert seats.seats_taken(event) == 2
 
 
@@ -198,7 +198,7 @@ def test_approval_mode(event):
     services.reject_registration(declined, actor="organiser@amf.test", reason="Duplicate delegate")
     assert declined.status == RegistrationStatus.REJECTED
     rejection = _mail_to("delegate2@example.org")[-1]
-    assert "Duplicate delegate" in rejection.text_body
+    assert "Duplicate delegate" in text_of(delivered(rejection))
     with pytest.raises(services.RegistrationError):
         services.approve_registration(declined, actor="organiser@amf.test")
 

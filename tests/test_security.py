@@ -15,6 +15,7 @@ import string
 import pytest
 import sqlalchemy as sa
 from builders import delegate, make_event, make_session, open_registration
+from conftest import delivered, text_of
 from organiser_support import signed_in
 
 from amf.extensions import db
@@ -98,15 +99,34 @@ def test_a_token_one_character_off_opens_nothing(app, client, seeded):
 
 
 def test_links_store_only_digests(app, seeded):
-    """A copy of the database does not hold any link that opens a registration."""
+    """A copy of the database does not hold any link that opens a registration: tokens are
+    kept as digests, and the emails that carried them keep no body once sent."""
+    from amf.checkin.codes import checkin_code
+    from amf.checkin.models import CheckinPass
+    from amf.mail.models import OutboxStatus
+
     with app.app_context():
         event = open_registration(make_event())
         registration = services.submit_registration(event, delegate(1))
-        secrets_in_links = {services.manage_token(registration)}
-        secrets_in_links.add(services.calendar_token(registration))
-        row = db.session.execute(sa.select(Registration.__table__)).mappings().one()
-    stored = " ".join(str(value) for value in row.values())
-    assert not any(secret in stored for secret in secrets_in_links)
+        verify = make_verification_token(registration.id, registration.email)
+        services.verify_registration(verify)
+        registration = db.session.get(Registration, registration.id)
+        secrets_in_links = {
+            services.manage_token(registration),
+            services.calendar_token(registration),
+            verify,
+            checkin_code(db.session.get(CheckinPass, registration.id)),
+        }
+        messages = db.session.scalars(sa.select(OutboxMessage)).all()
+        assert [m.status for m in messages] == [OutboxStatus.SENT] * 2
+        sent = "".join(text_of(delivered(m)) for m in messages)
+        dump = [
+            " ".join(str(value) for value in row.values())
+            for table in db.metadata.sorted_tables
+            for row in db.session.execute(sa.select(table)).mappings()
+        ]
+    assert all(secret in sent for secret in secrets_in_links)  # the delegate got them all
+    assert not any(secret in row for row in dump for secret in secrets_in_links)
 
 
 def test_verification_links_expire(app, client, seeded, monkeypatch):
@@ -157,11 +177,13 @@ def test_line_breaks_in_a_delegates_name_never_start_a_line_of_their_email(app, 
     with app.app_context():
         stored = db.session.scalars(sa.select(Registration)).one()
         [email] = db.session.scalars(sa.select(OutboxMessage)).all()
+        text = text_of(delivered(email))
     assert stored.given_names == (
         "Mr ACTION REQUIRED: your delegation is suspended. Re-confirm at evil.test"
     )
     assert stored.organisation == "City of Hanoi"
-    assert not any(line.startswith("ACTION") for line in email.text_body.splitlines())
+    assert "ACTION REQUIRED" in text  # quoted, on the greeting's line
+    assert not any(line.startswith("ACTION") for line in text.splitlines())
 
 
 def test_line_breaks_in_agenda_text_never_start_an_icalendar_line(app, client):

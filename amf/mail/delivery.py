@@ -152,6 +152,7 @@ def deliver_claimed(
                     message.sent_at = utcnow()
                     message.attempts += 1
                     message.last_error = note
+                    message.forget_content()
                     report.sent += 1
             session.commit()
     return report

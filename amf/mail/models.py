@@ -96,6 +96,16 @@ class OutboxMessage(db.Model):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(sa.String(200))
 
+    def forget_content(self) -> None:
+        """Drop the body and attachments of a sent message, keeping who, what and when.
+
+        Bodies carry secret links (manage, calendar, verification) and check-in codes; once
+        delivered, the database need not hold them, so a dump of it opens no registration.
+        """
+        self.text_body = ""
+        self.html_body = None
+        self.attachments = []
+
     @property
     def attachment_files(self) -> list[Attachment]:
         """The attachments as objects."""
