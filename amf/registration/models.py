@@ -209,8 +209,10 @@ class Registration(db.Model):
         registration verified. Anyone can pick an officer's name; organisers see which is which.
         """
         officer_email = (self.officer.email or "").strip().lower() if self.officer else ""
-        return bool(officer_email) and self.verified_at is not None and (
-            officer_email == self.email.lower()
+        return (
+            bool(officer_email)
+            and self.verified_at is not None
+            and (officer_email == self.email.lower())
         )
 
     def __repr__(self) -> str:
