@@ -299,7 +299,9 @@ def test_closed_window_says_so_with_the_dates(smtp_app, client, event):
 def test_html_in_fields_is_escaped_in_pages_and_emails(smtp_app, smtp_server, client, event):
     script = "<script>alert('x')</script>"
     response = post_registration(
-        client, event, form_for(smtp_app, given_names=script, position=script, listed_publicly="y")
+        client,
+        event,
+        form_for(smtp_app, given_names=script, organisation=script, listed_publicly="y"),
     )
     assert response.status_code == 303
     verification = mail_for(smtp_server, "delegate1@example.org")[0]
@@ -321,6 +323,8 @@ def test_listed_delegates_appear_on_their_city_page_only_with_consent(
         client.get(next(link for link in links_in(verification) if "/verify/" in link))
     page = client.get("/cities/hanoi").text
     assert "Person1" in page and "Person2" not in page
+    # What the consent names (name, category, organisation), and nothing more.
+    assert "Hanoi People&#39;s Committee" in page and "Deputy Director" not in page
     event_page = client.get(f"/events/{event}/").text
     assert "1 of the 26" in event_page
 
@@ -375,7 +379,7 @@ def test_manage_page_form_is_prefilled_so_saving_it_unchanged_works(
     confirmation = mail_for(smtp_server, "delegate1@example.org")[-1]
     manage_path = next(link for link in links_in(confirmation) if "/registrations/" in link)
     page = client.get(manage_path).text
-    details_form = page[page.index(f'action="{manage_path}/details"') :]
+    details_form = page[page.index(f'action="{manage_path}/details#form-errors"') :]
     details_form = details_form[: details_form.index("</form>")]
 
     class Fields(HTMLParser):

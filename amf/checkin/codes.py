@@ -58,8 +58,8 @@ def ensure_pass(registration: Registration) -> CheckinPass:
 
 
 def qr_svg(code: str) -> str:
-    """The code as an inline SVG QR code (no XML declaration, scalable)."""
-    return segno.make(code, error="m").svg_inline(scale=4, dark="#1b1f24", title=code)
+    """The code as an inline SVG QR code: a viewBox and no fixed size, so CSS sizes it."""
+    return segno.make(code, error="m").svg_inline(dark="#1b1f24", title=code, omitsize=True)
 
 
 def qr_png(code: str) -> bytes:

@@ -108,6 +108,10 @@ def test_delegate_registers_confirms_edits_and_cancels(
     shot(page, "details-saved")
 
     cancel = page.get_by_role("region", name="Cancel your registration")
+    # A mistake far down the page is shown where it is, not above the fold.
+    cancel.get_by_role("button", name="Cancel my registration").click()
+    expect(page.locator("#form-errors")).to_be_in_viewport()
+    shot(page, "cancel-not-ticked")
     cancel.get_by_label("Yes, cancel my registration and release my seat").check()
     shot(page, "cancel-ticked")
     cancel.get_by_role("button", name="Cancel my registration").click()
