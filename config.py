@@ -40,6 +40,8 @@ class Config:
         self.AMF_FORM_RATE_LIMIT = os.environ.get(
             "AMF_FORM_RATE_LIMIT", "10 per minute;50 per hour"
         )
+        # "Email me my link" sends at most this many emails per registration per hour.
+        self.AMF_RESEND_PER_HOUR = _env_int("AMF_RESEND_PER_HOUR", 3)
         # Attempts to sign in to the back office, per client address.
         self.AMF_LOGIN_RATE_LIMIT = os.environ.get(
             "AMF_LOGIN_RATE_LIMIT", "5 per minute;30 per hour"

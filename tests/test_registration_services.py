@@ -289,6 +289,21 @@ def test_resend_manage_link_only_mails_known_addresses(event):
     assert _mail_to("stranger@example.org") == []
 
 
+def test_resending_the_link_is_capped_per_registration_whatever_the_client(event):
+    """The per-client rate limit cannot see a flood from many addresses; this cap can."""
+    _register_and_verify(event, 1)
+    for _ in range(5):
+        assert services.resend_manage_link(event, "delegate1@example.org")  # same answer
+    sent = _templates_sent_to("delegate1@example.org").count("registration/manage_link")
+    assert sent == 3
+    # An hour later the delegate can ask again.
+    for message in db.session.scalars(sa.select(OutboxMessage)):
+        message.created_at -= timedelta(hours=2)
+    db.session.commit()
+    services.resend_manage_link(event, "delegate1@example.org")
+    assert _templates_sent_to("delegate1@example.org").count("registration/manage_link") == 4
+
+
 def test_rolled_back_registration_leaves_no_email(event):
     before = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
     with pytest.raises(services.RegistrationError):

@@ -342,10 +342,28 @@ def resend_manage_link(event: Event, email: str) -> bool:
     registration = find_active_registration(event, email)
     if registration is None:
         return False
+    if _recent_link_emails(registration) >= current_app.config["AMF_RESEND_PER_HOUR"]:
+        # Enough for anyone who lost the email; more would let a stranger flood the inbox
+        # from many addresses, which the per-client rate limit cannot see.
+        return True
     registration.log("manage link resent")
     notifications.manage_link(registration)
     db.session.commit()
     return True
+
+
+def _recent_link_emails(registration: Registration) -> int:
+    """Manage-link emails queued for the registration in the last hour."""
+    from amf.mail.models import OutboxMessage
+
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(
+            OutboxMessage.related_type == "registration",
+            OutboxMessage.related_id == registration.id,
+            OutboxMessage.template == "registration/manage_link",
+            OutboxMessage.created_at >= utcnow() - timedelta(hours=1),
+        )
+    )
 
 
 def revoke_manage_link(registration: Registration) -> Registration:
