@@ -65,6 +65,7 @@ def delegation_overview(event: Event) -> list[Delegation]:
         .group_by(Registration.city_id, Registration.status)
     ):
         counts[city_id][status] = count
+    # Registration.officer_confirmed, as SQL: the verified address is the officer's own.
     proven = sa.and_(
         Registration.verified_at.is_not(None),
         sa.func.lower(Registration.email) == sa.func.lower(sa.func.trim(Officer.email)),
