@@ -7,12 +7,14 @@ from datetime import UTC, datetime
 
 import icalendar
 import pytest
+import sqlalchemy as sa
 from builders import make_event, make_session
 
 from amf.calendar_uids import event_uid, session_uid
 from amf.extensions import db
+from amf.mail.delivery import deliver_messages
 from amf.mail.invitations import PRODID, build_invitation, calendar_zone, invitation_attachment
-from amf.mail.models import Attachment
+from amf.mail.models import Attachment, BuiltAttachment, OutboxMessage, OutboxStatus
 from amf.mail.services import queue_message
 
 DELEGATE = "chung@example.com"
@@ -180,6 +182,67 @@ def test_organizer_cannot_be_the_attendee(app):
         details["organizer"] = f"Chung <{DELEGATE.upper()}>"
         with pytest.raises(ValueError, match="organizer"):
             build_invitation(**details)
+        with pytest.raises(ValueError, match="organizer"):  # refused when queued, not when sent
+            invitation_attachment(**details)
+
+
+def test_invitation_is_queued_as_its_details_and_written_by_the_worker(smtp_app, smtp_server):
+    """The row holds every value (organizer, DTSTAMP included); the worker writes the bytes."""
+    smtp_app.config["AMF_MAIL_SEND_AFTER_COMMIT"] = False
+    sender = smtp_app.config["MAIL_DEFAULT_SENDER"]
+    with smtp_app.app_context():
+        details = session_invitation("REQUEST", 4)
+        queue_message(
+            DELEGATE,
+            "Your session",
+            "Plain",
+            "<p>HTML</p>",
+            attachments=[invitation_attachment(**details)],
+        )
+        db.session.commit()
+        [stored] = db.session.scalars(sa.select(OutboxMessage)).one().attachments
+        assert stored["builder"] == "invitation"
+        assert "content_base64" not in stored
+        arguments = stored["arguments"]
+        assert arguments["organizer"] == sender
+        assert arguments["sequence"] == 4
+        assert datetime.fromisoformat(arguments["starts_at"]) == details["starts_at"]
+
+        smtp_app.config["MAIL_DEFAULT_SENDER"] = "Someone Else <else@amf.test>"  # after queueing
+        assert deliver_messages().sent == 1
+        expected = build_invitation(
+            **details,
+            organizer=sender,
+            dtstamp=datetime.fromisoformat(arguments["dtstamp"]),
+        )
+    [received] = smtp_server.received
+    inline, attached = calendar_parts(received.message)
+    assert inline.get_payload(decode=True) == attached.get_payload(decode=True) == expected
+    [vevent] = icalendar.Calendar.from_ical(expected).walk("VEVENT")
+    assert str(vevent["ORGANIZER"]) == "mailto:no-reply@amf.test"
+
+
+def test_an_attachment_that_cannot_be_built_fails_its_message_and_the_worker_goes_on(
+    smtp_app, smtp_server
+):
+    smtp_app.config["AMF_MAIL_SEND_AFTER_COMMIT"] = False
+    broken = BuiltAttachment("code.png", "image/png", builder="qr_png", arguments={"text": "x"})
+    with smtp_app.app_context():
+        queue_message(DELEGATE, "Broken", "Plain", attachments=[broken])
+        queue_message(DELEGATE, "Fine", "Plain")
+        db.session.commit()
+        report = deliver_messages()
+        failed, sent = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id))
+        assert (report.sent, failed.status, sent.status) == (
+            1,
+            OutboxStatus.FAILED,
+            OutboxStatus.SENT,
+        )
+        assert "cannot build code.png" in failed.last_error
+        assert failed.attachments  # kept, so an organiser can retry once the cause is fixed
+    assert [r.message["Subject"] for r in smtp_server.received] == ["Fine"]
+    with pytest.raises(ValueError, match="no attachment builder"):
+        BuiltAttachment("x.bin", "application/octet-stream", builder="nope", arguments={})
 
 
 def test_zone_with_daylight_saving_is_written_in_utc(app):

@@ -346,19 +346,3 @@ def test_create_and_publish_an_event(app):
         f"/organiser/events/{event_id}/status", data={"csrf_token": token, "status": "published"}
     )
     assert app.test_client().get("/events/amf-2032/").status_code == 200
-
-
-def test_re_addressed_invitations_equal_ones_built_from_scratch(app):
-    from amf.calendar.invitations import session_invitation
-    from amf.notices.services import InvitationCopier
-
-    with app.app_context():
-        event = make_event()
-        session = make_session(event, title="Panel; with, commas")
-        db.session.commit()
-        copier = InvitationCopier()
-        copier.invitation(session, "first@example.org", "First", "REQUEST")
-        copied = copier.invitation(session, "ngoc@example.org", "Trần Thị Ngọc", "REQUEST")
-        direct = session_invitation(session, "ngoc@example.org", "Trần Thị Ngọc", "REQUEST")
-        assert copied.content == direct.content
-        assert (copied.filename, copied.method) == (direct.filename, direct.method)

@@ -11,6 +11,7 @@ from flask import current_app
 
 from amf.checkin.models import CheckinPass
 from amf.extensions import db
+from amf.mail.models import attachment_builder
 from amf.registration.models import Registration
 from amf.registration.tokens import REFERENCE_ALPHABET, hash_secret, new_nonce
 
@@ -62,6 +63,7 @@ def qr_svg(code: str) -> str:
     return segno.make(code, error="m").svg_inline(dark="#1b1f24", title=code, omitsize=True)
 
 
+@attachment_builder("qr_png")
 def qr_png(code: str) -> bytes:
     """The code as a PNG, for email clients that do not show SVG."""
     buffer = io.BytesIO()

@@ -5,23 +5,24 @@ from __future__ import annotations
 from email.utils import make_msgid
 
 from amf.calendar_uids import calendar_host
-from amf.checkin.codes import checkin_code, ensure_pass, qr_png
-from amf.mail.models import Attachment
+from amf.checkin.codes import checkin_code, ensure_pass
+from amf.mail.models import BuiltAttachment
 from amf.mail.services import RelatedObject, queue_templated_message
 from amf.registration.models import Registration
 
 
-def checkin_context(registration: Registration) -> tuple[dict, Attachment]:
+def checkin_context(registration: Registration) -> tuple[dict, BuiltAttachment]:
     """The delegate's check-in code, creating the pass if needed, and its QR code image.
 
     The image travels as an inline part the HTML shows by Content-ID: Gmail and Outlook
-    show no ``data:`` images.
+    show no ``data:`` images. It is drawn (checkin.codes.qr_png) when the message is sent.
     """
     code = checkin_code(ensure_pass(registration))
-    image = Attachment(
+    image = BuiltAttachment(
         filename="check-in-code.png",
         mime_type="image/png",
-        content=qr_png(code),
+        builder="qr_png",
+        arguments={"code": code},
         content_id=make_msgid("checkin", domain=calendar_host()).strip("<>"),
     )
     return {"checkin_code": code, "checkin_qr": f"cid:{image.content_id}"}, image

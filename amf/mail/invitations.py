@@ -13,7 +13,7 @@ from flask import current_app
 
 from amf.db import utcnow
 from amf.mail.mime import parse_address, single_line
-from amf.mail.models import Attachment
+from amf.mail.models import BuiltAttachment, attachment_builder
 
 PRODID = "-//ASEAN Mayors Forum//AMF Events//EN"
 
@@ -49,12 +49,9 @@ def build_invitation(
     ``organizer`` ("Name <addr>") defaults to MAIL_DEFAULT_SENDER and must not be the attendee.
     """
     method = InvitationMethod(method)
-    organizer_address = parse_address(organizer or current_app.config["MAIL_DEFAULT_SENDER"])
-    attendee_address = parse_address(attendee_email)
-    if organizer_address.addr_spec.lower() == attendee_address.addr_spec.lower():
-        raise ValueError("the organizer of an invitation cannot be its attendee")
-    if ends_at <= starts_at:
-        raise ValueError("an invitation must end after it starts")
+    organizer_address, attendee_address = _checked_addresses(
+        organizer, attendee_email, starts_at, ends_at
+    )
 
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
@@ -98,6 +95,19 @@ def build_invitation(
     return calendar.to_ical()
 
 
+def _checked_addresses(
+    organizer: str | None, attendee_email: str, starts_at: datetime, ends_at: datetime
+):
+    """(organizer, attendee) as Addresses; ValueError for what no calendar would accept."""
+    organizer_address = parse_address(organizer or current_app.config["MAIL_DEFAULT_SENDER"])
+    attendee_address = parse_address(attendee_email)
+    if organizer_address.addr_spec.lower() == attendee_address.addr_spec.lower():
+        raise ValueError("the organizer of an invitation cannot be its attendee")
+    if ends_at <= starts_at:
+        raise ValueError("an invitation must end after it starts")
+    return organizer_address, attendee_address
+
+
 def _vtimezone(zone: ZoneInfo, around: datetime) -> icalendar.Timezone:
     """The same one-STANDARD VTIMEZONE the feeds write (ICAL.md item 15), parsed once.
 
@@ -115,16 +125,44 @@ def _parse_vtimezone(text: str) -> icalendar.Timezone:
     return icalendar.Timezone.from_ical(text)
 
 
-def invitation_attachment(**details) -> Attachment:
-    """build_invitation's result as an attachment that build_email also shows as an invitation."""
+_DATETIMES = ("starts_at", "ends_at", "dtstamp")
+
+
+def invitation_attachment(**details) -> BuiltAttachment:
+    """build_invitation's result as an attachment that build_email also shows as an invitation.
+
+    The details are checked now and fixed (the organizer and DTSTAMP included) in the outbox
+    row; the worker writes the iCalendar object when it sends the message.
+    """
     method = InvitationMethod(details["method"])
+    starts_at, ends_at = details["starts_at"], details["ends_at"]
+    _checked_addresses(details.get("organizer"), details["attendee_email"], starts_at, ends_at)
+    arguments = {
+        **details,
+        "method": method.value,
+        "organizer": details.get("organizer") or current_app.config["MAIL_DEFAULT_SENDER"],
+        "dtstamp": details.get("dtstamp") or utcnow(),
+    }
+    for name in _DATETIMES:
+        if arguments[name].tzinfo is None:
+            raise ValueError(f"{name} must carry its time zone")
+        arguments[name] = arguments[name].isoformat()
     filename = "cancellation.ics" if method is InvitationMethod.CANCEL else "invitation.ics"
-    return Attachment(
+    return BuiltAttachment(
         filename=filename,
         mime_type="text/calendar",
-        content=build_invitation(**details),
+        builder="invitation",
+        arguments=arguments,
         method=method.value,
     )
+
+
+@attachment_builder("invitation")
+def _invitation_from_arguments(**arguments) -> bytes:
+    """build_invitation from the JSON arguments invitation_attachment stored."""
+    for name in _DATETIMES:
+        arguments[name] = datetime.fromisoformat(arguments[name])
+    return build_invitation(**arguments)
 
 
 def calendar_zone(tz_name: str, around: datetime) -> ZoneInfo:

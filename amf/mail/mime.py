@@ -7,7 +7,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid
 
-from amf.mail.models import Attachment, OutboxMessage
+from amf.mail.models import AnyAttachment, OutboxMessage
 
 # CRLF line ends and bodies encoded for any relay, even one without 8BITMIME.
 SEVEN_BIT_SMTP = policy.SMTP.clone(cte_type="7bit")
@@ -94,7 +94,7 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     return email
 
 
-def _add_calendar_alternative(email: EmailMessage, attachment: Attachment) -> None:
+def _add_calendar_alternative(email: EmailMessage, attachment: AnyAttachment) -> None:
     """The invitation as the last alternative, which is what calendar clients act on."""
     if email.get_content_type() != "multipart/alternative":
         email.make_alternative()
@@ -106,7 +106,7 @@ def _add_calendar_alternative(email: EmailMessage, attachment: Attachment) -> No
     )
 
 
-def _attach(email: EmailMessage, attachment: Attachment) -> None:
+def _attach(email: EmailMessage, attachment: AnyAttachment) -> None:
     """Add a file byte for byte, keeping an iCalendar method in its Content-Type."""
     maintype, _, subtype = attachment.mime_type.partition("/")
     params = {"charset": "utf-8"} if maintype == "text" else {}

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,8 +51,17 @@ class Attachment:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Attachment:
+    def from_json(cls, data: dict[str, Any]) -> AnyAttachment:
         """Rebuild an attachment from its stored form."""
+        if "builder" in data:
+            return BuiltAttachment(
+                filename=data["filename"],
+                mime_type=data["mime_type"],
+                builder=data["builder"],
+                arguments=data["arguments"],
+                method=data.get("method"),
+                content_id=data.get("content_id"),
+            )
         return cls(
             filename=data["filename"],
             mime_type=data["mime_type"],
@@ -58,6 +69,64 @@ class Attachment:
             method=data.get("method"),
             content_id=data.get("content_id"),
         )
+
+
+# Functions that make an attachment's bytes from JSON arguments, by the name stored with it.
+_BUILDERS: dict[str, Callable[..., bytes]] = {}
+
+
+def attachment_builder(name: str):
+    """Register a function ``f(**arguments) -> bytes`` that BuiltAttachment can name."""
+
+    def register(function: Callable[..., bytes]) -> Callable[..., bytes]:
+        _BUILDERS[name] = function
+        return function
+
+    return register
+
+
+@dataclass(frozen=True)
+class BuiltAttachment:
+    """An attachment stored as the call that makes it: a builder's name and JSON arguments.
+
+    The arguments hold every value the file shows, fixed when the message is queued; the
+    bytes (an iCalendar object, a QR code image) are made when the message is sent, so the
+    transaction that decided what to send does not spend its row locks drawing them.
+    """
+
+    filename: str
+    mime_type: str
+    builder: str
+    arguments: dict[str, Any]
+    method: str | None = None
+    content_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.builder not in _BUILDERS:
+            raise ValueError(f"no attachment builder named {self.builder!r}")
+
+    @cached_property
+    def content(self) -> bytes:
+        """The file, made on first use; ValueError if the stored call cannot make it."""
+        try:
+            return _BUILDERS[self.builder](**self.arguments)
+        except Exception as exc:  # the worker marks the message failed, to be retried by hand
+            raise ValueError(f"cannot build {self.filename}: {exc!r}") from exc
+
+    def to_json(self) -> dict[str, Any]:
+        """The attachment as stored in the outbox row: the call, not its result."""
+        return {
+            "filename": self.filename,
+            "mime_type": self.mime_type,
+            "method": self.method,
+            "content_id": self.content_id,
+            "builder": self.builder,
+            "arguments": self.arguments,
+        }
+
+
+# What a message can carry: bytes, or the call that makes them.
+AnyAttachment = Attachment | BuiltAttachment
 
 
 class OutboxMessage(db.Model):
@@ -107,7 +176,7 @@ class OutboxMessage(db.Model):
         self.attachments = []
 
     @property
-    def attachment_files(self) -> list[Attachment]:
+    def attachment_files(self) -> list[AnyAttachment]:
         """The attachments as objects."""
         return [Attachment.from_json(item) for item in self.attachments or []]
 

@@ -12,7 +12,7 @@ from amf.calendar_uids import calendar_host
 from amf.db import utcnow
 from amf.extensions import db
 from amf.mail.mime import make_address, new_message_id, parse_address, single_line
-from amf.mail.models import Attachment, OutboxMessage, OutboxStatus
+from amf.mail.models import AnyAttachment, OutboxMessage, OutboxStatus
 from amf.mail.wakeup import request_wakeup
 
 # Key in Session.info listing the messages this session queued, for delivery after commit.
@@ -37,7 +37,7 @@ def queue_message(
     *,
     sender: str | None = None,
     reply_to: str | None = None,
-    attachments: Iterable[Attachment] = (),
+    attachments: Iterable[AnyAttachment] = (),
     related: RelatedObject | None = None,
     template: str | None = None,
 ) -> OutboxMessage:
@@ -77,7 +77,7 @@ def queue_templated_message(
     to: Recipient | Sequence[Recipient],
     *,
     context: dict | None = None,
-    attachments: Iterable[Attachment] = (),
+    attachments: Iterable[AnyAttachment] = (),
     related: RelatedObject | None = None,
     sender: str | None = None,
     reply_to: str | None = None,

@@ -8,7 +8,6 @@ cursor if interrupted. Messages always describe the session as it is when they a
 
 from __future__ import annotations
 
-import icalendar
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
@@ -17,8 +16,6 @@ from amf.calendar.invitations import session_invitation
 from amf.db import utcnow
 from amf.events.models import AgendaSession, Event
 from amf.extensions import db
-from amf.mail.mime import parse_address, single_line
-from amf.mail.models import Attachment
 from amf.mail.services import PENDING_KEY, RelatedObject, queue_templated_message
 from amf.mail.wakeup import request_wakeup
 from amf.notices.models import NoticeKind, NotificationRun
@@ -95,9 +92,8 @@ def expand_batch(run: NotificationRun, limit: int, deliver_now: bool = False) ->
         .options(selectinload(Registration.city))
     ).all()
     session = run.agenda_session
-    invitations = InvitationCopier()
     for registration in registrations:
-        _queue_notice(run, registration, session, invitations)
+        _queue_notice(run, registration, session)
     run.cursor = ids[-1]
     run.queued += len(ids)
     if len(ids) < limit:
@@ -139,55 +135,10 @@ def pending_runs(event: Event) -> list[NotificationRun]:
     )
 
 
-class InvitationCopier:
-    """One session's invitation built once, then re-addressed to each delegate.
-
-    Building an invitation from scratch regenerates its VTIMEZONE (about 0.1 s each with
-    icalendar 7); only ATTENDEE differs between delegates, so the rest is reused as is.
-    """
-
-    def __init__(self) -> None:
-        self._templates: dict[tuple[int, str], icalendar.Calendar] = {}
-
-    def invitation(self, session: AgendaSession, email: str, name: str, method: str) -> Attachment:
-        """session_invitation(session, email, name, method), without rebuilding the zone."""
-        key = (session.id, method)
-        template = self._templates.get(key)
-        if template is None:
-            attachment = session_invitation(session, email, name, method)
-            self._templates[key] = icalendar.Calendar.from_ical(attachment.content)
-            return attachment
-        organizer = str(template.walk("VEVENT")[0]["ORGANIZER"]).lower()
-        if organizer == f"mailto:{email.lower()}":
-            return session_invitation(session, email, name, method)  # refuses, as it should
-        vevent = template.walk("VEVENT")[0]
-        attendee = icalendar.vCalAddress(f"mailto:{parse_address(email).addr_spec}")
-        if name:
-            attendee.params["CN"] = single_line(name)
-        attendee.params.update(
-            {
-                "CUTYPE": "INDIVIDUAL",
-                "ROLE": "REQ-PARTICIPANT",
-                "PARTSTAT": "NEEDS-ACTION",
-                "RSVP": "FALSE",
-            }
-        )
-        vevent.pop("ATTENDEE", None)
-        vevent.add("attendee", attendee)
-        first = self._first_attachment(method)
-        return Attachment(first.filename, first.mime_type, template.to_ical(), method=first.method)
-
-    @staticmethod
-    def _first_attachment(method: str) -> Attachment:
-        filename = "cancellation.ics" if method == "CANCEL" else "invitation.ics"
-        return Attachment(filename, "text/calendar", b"", method=method)
-
-
 def _queue_notice(
     run: NotificationRun,
     registration: Registration,
     session: AgendaSession | None,
-    invitations: InvitationCopier,
 ) -> None:
     from amf.registration.notifications import _event_invitation, _manage_url
     from amf.urls import absolute_url
@@ -201,7 +152,7 @@ def _queue_notice(
     else:
         cancelled = run.kind is NoticeKind.SESSION_CANCELLED
         template = "notices/session_cancelled" if cancelled else "notices/session_changed"
-        attachment = invitations.invitation(
+        attachment = session_invitation(
             session,
             registration.email,
             registration.display_name,
