@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from builders import delegate, make_event, make_session, open_registration
@@ -16,6 +17,7 @@ from amf.accounts.models import Role
 from amf.checkin.codes import checkin_code
 from amf.checkin.models import CheckinPass
 from amf.cities.models import Officer, PilotCity
+from amf.events.models import Event
 from amf.extensions import db
 from amf.mail.models import OutboxMessage
 from amf.registration.models import Registration, RegistrationStatus
@@ -258,6 +260,12 @@ def test_check_in_by_code_twice_says_so_and_by_name(seeded):
     assert "✔ Checked in" in first.text and "Delegate 1" in first.text
     again = client.post(url, data={"csrf_token": token, "code": code})
     assert "Already checked in" in again.text
+    with app.app_context():  # the desk reads the event's clock (Jakarta), not UTC
+        assert db.session.get(Event, event_id).timezone == "Asia/Jakarta"
+        checked_in_at = db.session.get(CheckinPass, rid).checked_in_at
+    arrived = checked_in_at.astimezone(ZoneInfo("Asia/Jakarta"))
+    assert f"at {arrived:%H:%M} WIB, {arrived.day} {arrived:%b} by" in again.text
+    assert f"in since {arrived:%H:%M} WIB" in client.get(url + "?q=delegate").text
     unknown = client.post(url, data={"csrf_token": token, "code": "AMF-AAAA-BBBB-CCCC"})
     assert unknown.status_code == 422 and "not recognised" in unknown.text
     found = client.get(url + "?q=somchai")

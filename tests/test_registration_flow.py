@@ -296,6 +296,20 @@ def test_closed_window_says_so_with_the_dates(smtp_app, client, event):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
 
 
+def test_registration_window_is_shown_to_the_minute_on_the_event_clock(smtp_app, client):
+    from datetime import UTC, datetime
+
+    with smtp_app.app_context():
+        soon = open_registration(make_event(slug="soon"))
+        soon.registration_opens_at = datetime(2099, 3, 1, 1, 30, tzinfo=UTC)
+        soon.registration_closes_at = datetime(2099, 4, 1, 16, 59, tzinfo=UTC)
+        db.session.commit()
+    expected = "Sunday 1 March 2099, 08:30 WIB"  # 01:30 UTC in Jakarta
+    assert expected in client.get("/events/soon/").text
+    form_page = client.get("/events/soon/register").text
+    assert expected in form_page and "Wednesday 1 April 2099, 23:59 WIB" in form_page
+
+
 def test_html_in_fields_is_escaped_in_pages_and_emails(smtp_app, smtp_server, client, event):
     script = "<script>alert('x')</script>"
     response = post_registration(

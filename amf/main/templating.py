@@ -22,6 +22,18 @@ def local_time_range(start: datetime, end: datetime, tz_name: str) -> str:
     )
 
 
+def local_clock(instant: datetime, tz_name: str, with_day: bool = False) -> str:
+    """'09:15 WIB', or with_day '09:15 WIB, 6 Oct', for the instant in that zone."""
+    local = to_local(instant, tz_name)
+    clock = f"{local:%H:%M} {zone_abbreviation(instant, tz_name)}"
+    return f"{clock}, {local.day} {local:%b}" if with_day else clock
+
+
+def local_moment(instant: datetime, tz_name: str) -> str:
+    """'Thursday 6 October 2022, 23:59 WIB' for the instant in that zone."""
+    return f"{local_date(instant, tz_name)}, {local_clock(instant, tz_name)}"
+
+
 def local_date(instant: datetime, tz_name: str) -> str:
     """'Thursday 6 October 2022' for the instant in that zone."""
     return long_date(to_local(instant, tz_name).date())
@@ -48,6 +60,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(local_time)
     app.add_template_filter(local_time_range)
     app.add_template_filter(local_date)
+    app.add_template_filter(local_clock)
+    app.add_template_filter(local_moment)
     app.add_template_filter(long_date)
     app.add_template_global(date_span)
     app.add_template_global(zone_abbreviation)
