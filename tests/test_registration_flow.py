@@ -145,15 +145,41 @@ def test_cancellation_promotes_the_next_delegate_who_is_emailed(
     assert promoted["Subject"] == "A seat is yours: ASEAN Mayors Forum 2031"
 
 
-def test_second_registration_with_the_same_email_offers_the_link(
+def test_registering_an_address_again_answers_as_for_a_new_one_and_mails_its_owner(
     smtp_app, smtp_server, client, event
 ):
-    post_registration(client, event, form_for(smtp_app))
-    again = post_registration(client, event, form_for(smtp_app, given_names="Someone else"))
-    assert again.status_code == 422
-    assert "You are already registered" in again.text and "Email me my link again" in again.text
+    def register(email: str, name: str):
+        response = post_registration(
+            client, event, form_for(smtp_app, email=email, given_names=name)
+        )
+        assert response.status_code == 303
+        page = client.get(response.headers["Location"]).text
+        return response.headers["Location"], page.replace(email, "ADDRESS")
+
+    first = register("delegate1@example.org", "Đức Chung")
+    # Unverified: the same answer as for an address never seen, and the verification link again.
+    assert register("delegate1@example.org", "Someone else") == first
+    assert register("delegate2@example.org", "Somchai") == first
+    verify_again = mail_for(smtp_server, "delegate1@example.org")[-1]
+    assert verify_again["Subject"] == "Please confirm your email: ASEAN Mayors Forum 2031"
+    client.get(next(link for link in links_in(verify_again) if "/verify/" in link))
     with smtp_app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 1
+        names = db.session.scalars(sa.select(Registration.given_names).order_by(Registration.id))
+        assert list(names) == ["Đức Chung", "Somchai"]  # the second form changed nothing
+
+    # Confirmed: still the same answer; the owner is told, with their manage link.
+    assert register("delegate1@example.org", "Someone else") == first
+    note = mail_for(smtp_server, "delegate1@example.org")[-1]
+    assert note["Subject"] == "You are already registered: ASEAN Mayors Forum 2031"
+    manage = next(link for link in links_in(note) if link.startswith("/registrations/"))
+    assert "Đức Chung" in client.get(manage).text
+
+    # Three link emails an hour on request at most (AMF_RESEND_PER_HOUR; two were sent
+    # above): a stranger cannot flood the inbox by registering the address over and over.
+    received = len(mail_for(smtp_server, "delegate1@example.org"))
+    for _ in range(3):
+        assert register("delegate1@example.org", "Someone else") == first
+    assert len(mail_for(smtp_server, "delegate1@example.org")) == received + 1
 
 
 def test_resend_link_answers_the_same_for_known_and_unknown_addresses(

@@ -15,7 +15,12 @@ from amf.events.models import EventStatus
 from amf.extensions import db
 from amf.mail.models import OutboxMessage
 from amf.registration import seats, services
-from amf.registration.models import Registration, RegistrationStatus, SignupStatus
+from amf.registration.models import (
+    Registration,
+    RegistrationLog,
+    RegistrationStatus,
+    SignupStatus,
+)
 from amf.registration.tokens import ExpiredLink, InvalidLink, make_verification_token
 
 
@@ -297,8 +302,8 @@ def test_resending_the_link_is_capped_per_registration_whatever_the_client(event
     sent = _templates_sent_to("delegate1@example.org").count("registration/manage_link")
     assert sent == 3
     # An hour later the delegate can ask again.
-    for message in db.session.scalars(sa.select(OutboxMessage)):
-        message.created_at -= timedelta(hours=2)
+    for step in db.session.scalars(sa.select(RegistrationLog)):
+        step.at -= timedelta(hours=2)
     db.session.commit()
     services.resend_manage_link(event, "delegate1@example.org")
     assert _templates_sent_to("delegate1@example.org").count("registration/manage_link") == 4

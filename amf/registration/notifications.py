@@ -189,3 +189,8 @@ def session_promoted(registration: Registration, session: AgendaSession) -> None
 def manage_link(registration: Registration) -> None:
     """The manage link again, on the delegate's request."""
     _send("manage_link", registration)
+
+
+def already_registered(registration: Registration) -> None:
+    """The address was registered again: nothing changed, and here is the manage link."""
+    _send("already_registered", registration)

@@ -334,6 +334,11 @@ def cancel_registration(registration: Registration, actor: str = "delegate") -> 
     return registration
 
 
+# History steps of a link emailed on request, which AMF_RESEND_PER_HOUR caps.
+_RESENT, _REMINDED = "manage link resent", "registered again: link sent"
+_LINK_REQUESTS = (_RESENT, _REMINDED)
+
+
 def resend_manage_link(event: Event, email: str) -> bool:
     """Email the manage link again to an active registration of this address.
 
@@ -342,28 +347,51 @@ def resend_manage_link(event: Event, email: str) -> bool:
     registration = find_active_registration(event, email)
     if registration is None:
         return False
-    if _recent_link_emails(registration) >= current_app.config["AMF_RESEND_PER_HOUR"]:
-        # Enough for anyone who lost the email; more would let a stranger flood the inbox
-        # from many addresses, which the per-client rate limit cannot see.
+    if _link_emails_capped(registration):
         return True
-    registration.log("manage link resent")
+    registration.log(_RESENT)
     notifications.manage_link(registration)
     db.session.commit()
     return True
 
 
-def _recent_link_emails(registration: Registration) -> int:
-    """Manage-link emails queued for the registration in the last hour."""
-    from amf.mail.models import OutboxMessage
+def remind_existing_registration(event: Event, email: str) -> bool:
+    """Someone registered an address that already has a registration: tell its owner.
 
-    return db.session.scalar(
+    The form answers "check your email" either way, so it does not reveal who registered.
+    The owner gets the verification link again if they have not used it, else a note that
+    nothing changed with their manage link. Returns whether there was a registration.
+    """
+    registration = find_active_registration(event, email)
+    if registration is None:  # cancelled or expired between the check and now
+        return False
+    if _link_emails_capped(registration):
+        return True
+    registration.log(_REMINDED)
+    if registration.status == RegistrationStatus.PENDING_VERIFICATION:
+        notifications.verification_requested(registration)
+    else:
+        notifications.already_registered(registration)
+    db.session.commit()
+    return True
+
+
+def _link_emails_capped(registration: Registration) -> bool:
+    """Whether the last hour's link emails sent on request reached AMF_RESEND_PER_HOUR.
+
+    Enough for anyone who lost the email; more would let a stranger flood the inbox from
+    many addresses, which the per-client rate limit cannot see.
+    """
+    from amf.registration.models import RegistrationLog
+
+    sent = db.session.scalar(
         sa.select(sa.func.count()).where(
-            OutboxMessage.related_type == "registration",
-            OutboxMessage.related_id == registration.id,
-            OutboxMessage.template == "registration/manage_link",
-            OutboxMessage.created_at >= utcnow() - timedelta(hours=1),
+            RegistrationLog.registration_id == registration.id,
+            RegistrationLog.action.in_(_LINK_REQUESTS),
+            RegistrationLog.at >= utcnow() - timedelta(hours=1),
         )
     )
+    return sent >= current_app.config["AMF_RESEND_PER_HOUR"]
 
 
 def revoke_manage_link(registration: Registration) -> Registration:

@@ -62,26 +62,21 @@ def register(slug: str):
         return render_template("registration/closed.html", event=event, state=state)
     form = forms.RegistrationForm()
     _prepare(form, event)
-    already_registered = False
     if form.validate_on_submit():
+        email = form.email.data
         try:
-            registration = services.submit_registration(
-                event, form.details(form.email.data, form.sessions.data or [])
-            )
+            services.submit_registration(event, form.details(email, form.sessions.data or []))
         except services.AlreadyRegistered:
-            already_registered = True
+            # The same answer as a new registration: the form does not tell a stranger who
+            # is registered. The address's owner gets their link by email instead.
+            services.remind_existing_registration(event, email)
         except services.RegistrationError as exc:
             form.form_errors.append(str(exc))
-        else:
-            session[_CHECK_EMAIL_KEY] = registration.email
+        if not form.form_errors:
+            session[_CHECK_EMAIL_KEY] = email.strip().lower()
             return redirect(url_for(".check_email", slug=slug), code=303)
     status = 422 if request.method == "POST" else 200
-    return render_template(
-        "registration/register.html",
-        event=event,
-        form=form,
-        already_registered=already_registered,
-    ), status
+    return render_template("registration/register.html", event=event, form=form), status
 
 
 @bp.get("/events/<slug:slug>/register/check-email")
