@@ -61,7 +61,8 @@ def check_events(body: bytes) -> list[dict[str, str]]:
         assert re.fullmatch(r"\d{8}T\d{6}Z", event["DTSTAMP"])
         for key, value in event.items():
             if key.split(";")[0] in {"DTSTART", "DTEND"}:
-                assert ";TZID=" in key or value.endswith("Z"), f"floating {key}:{value}"
+                all_day = key.endswith(";VALUE=DATE") and re.fullmatch(r"\d{8}", value)
+                assert all_day or ";TZID=" in key or value.endswith("Z"), f"floating {key}:{value}"
                 assert "TZID=UTC" not in key
     uids = [event["UID"] for event in events]
     assert len(uids) == len(set(uids))

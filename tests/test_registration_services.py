@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from builders import delegate, make_event, make_session, open_registration
+from calendar_checks import check_calendar
 from conftest import delivered, invitations_in, text_of
 
 from amf.cities.models import Officer
@@ -78,6 +79,28 @@ def test_verification_confirms_then_waitlists_when_full(event):
     assert [method for method, _ in invitations_in(confirmation)] == ["REQUEST"]
     [qr] = [p for p in confirmation.walk() if p.get_content_type() == "image/png"]
     assert qr.get_content_disposition() == "inline"  # the check-in QR code, shown in the HTML
+
+
+def test_the_event_invitation_is_all_day_on_the_event_days(event, tmp_path):
+    """Not a 48-hour block from midnight in Jakarta, which Manila would see from 01:00."""
+    registration = _register_and_verify(event, 1)
+    services.cancel_registration(registration)
+    confirmation, cancellation = (delivered(_mail_to("delegate1@example.org")[n]) for n in (1, 2))
+    uids = []
+    for email, method in ((confirmation, "REQUEST"), (cancellation, "CANCEL")):
+        [part] = [
+            p
+            for p in email.walk()
+            if p.get_content_type() == "text/calendar"
+            and p.get_content_disposition() == "attachment"
+        ]
+        body = part.get_payload(decode=True)
+        [vevent] = check_calendar(body, tmp_path)  # bytes, ical, vobject, icalendar, calcurse
+        assert vevent["DTSTART;VALUE=DATE"] == f"{event.first_day:%Y%m%d}"
+        assert vevent["DTEND;VALUE=DATE"] == f"{event.last_day + timedelta(days=1):%Y%m%d}"
+        assert b"BEGIN:VTIMEZONE" not in body and part.get_param("method") == method
+        uids.append(vevent["UID"])
+    assert uids[0] == uids[1]
 
 
 def test_cancelling_a_seat_promotes_the_first_in_line(event):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import enum
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -31,8 +31,8 @@ def build_invitation(
     uid: str,
     sequence: int,
     summary: str,
-    starts_at: datetime,
-    ends_at: datetime,
+    starts_at: datetime | date,
+    ends_at: datetime | date,
     tz_name: str,
     attendee_email: str,
     attendee_name: str = "",
@@ -47,6 +47,8 @@ def build_invitation(
     ``uid`` comes from amf.calendar_uids so every copy of a session shares it; ``sequence``
     must rise with every change, so a CANCEL carries a higher one than the last REQUEST.
     ``organizer`` ("Name <addr>") defaults to MAIL_DEFAULT_SENDER and must not be the attendee.
+    Dates instead of date-times make an all-day event (``ends_at`` the day after the last),
+    shown on the same days in every viewer's zone.
     """
     method = InvitationMethod(method)
     organizer_address, attendee_address = _checked_addresses(
@@ -58,13 +60,14 @@ def build_invitation(
     calendar.add("version", "2.0")
     calendar.add("method", method.value)
 
-    zone = calendar_zone(tz_name, starts_at)
+    all_day = not isinstance(starts_at, datetime)
+    zone = None if all_day else calendar_zone(tz_name, starts_at)
     event = icalendar.Event()
     event.add("uid", uid)
     event.add("sequence", sequence)
     event.add("dtstamp", (dtstamp or utcnow()).astimezone(UTC))
-    event.add("dtstart", starts_at.astimezone(zone))
-    event.add("dtend", ends_at.astimezone(zone))
+    event.add("dtstart", starts_at if all_day else starts_at.astimezone(zone))
+    event.add("dtend", ends_at if all_day else ends_at.astimezone(zone))
     event.add("summary", single_line(summary))
     if location:
         event.add("location", single_line(location))
@@ -89,20 +92,20 @@ def build_invitation(
         }
     )
     event.add("attendee", attendee)
-    if zone.key != "UTC":  # the zone's definition before the event that uses it
+    if zone is not None and zone.key != "UTC":  # the zone's definition before its event
         calendar.add_component(copy.deepcopy(_vtimezone(zone, starts_at)))
     calendar.add_component(event)
     return calendar.to_ical()
 
 
-def _checked_addresses(
-    organizer: str | None, attendee_email: str, starts_at: datetime, ends_at: datetime
-):
+def _checked_addresses(organizer: str | None, attendee_email: str, starts_at: date, ends_at: date):
     """(organizer, attendee) as Addresses; ValueError for what no calendar would accept."""
     organizer_address = parse_address(organizer or current_app.config["MAIL_DEFAULT_SENDER"])
     attendee_address = parse_address(attendee_email)
     if organizer_address.addr_spec.lower() == attendee_address.addr_spec.lower():
         raise ValueError("the organizer of an invitation cannot be its attendee")
+    if isinstance(starts_at, datetime) != isinstance(ends_at, datetime):
+        raise ValueError("an invitation starts and ends both on dates or both at times")
     if ends_at <= starts_at:
         raise ValueError("an invitation must end after it starts")
     return organizer_address, attendee_address
@@ -144,7 +147,7 @@ def invitation_attachment(**details) -> BuiltAttachment:
         "dtstamp": details.get("dtstamp") or utcnow(),
     }
     for name in _DATETIMES:
-        if arguments[name].tzinfo is None:
+        if isinstance(arguments[name], datetime) and arguments[name].tzinfo is None:
             raise ValueError(f"{name} must carry its time zone")
         arguments[name] = arguments[name].isoformat()
     filename = "cancellation.ics" if method is InvitationMethod.CANCEL else "invitation.ics"
@@ -161,7 +164,10 @@ def invitation_attachment(**details) -> BuiltAttachment:
 def _invitation_from_arguments(**arguments) -> bytes:
     """build_invitation from the JSON arguments invitation_attachment stored."""
     for name in _DATETIMES:
-        arguments[name] = datetime.fromisoformat(arguments[name])
+        value = arguments[name]  # a day ("2022-10-06") or an instant with its offset
+        arguments[name] = (
+            date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+        )
     return build_invitation(**arguments)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from amf.calendar_uids import event_uid
 from amf.events.models import AgendaSession
@@ -77,23 +77,23 @@ def _send(template: str, registration: Registration, attachments=(), **context) 
 
 
 def _event_invitation(registration: Registration, method: InvitationMethod):
-    """The whole event as one calendar invitation for this delegate.
+    """The whole event as one all-day calendar invitation for this delegate.
 
-    Its SEQUENCE counts minutes since 2020: each later message about the event, even for a
-    new registration after a cancellation, outranks the earlier ones in the delegate's
-    calendar.
+    All-day, so a two-day forum shows on its two days in any zone, not as a 48-hour block
+    from midnight in the venue's. Its SEQUENCE counts minutes since 2020: each later message
+    about the event, even for a new registration after a cancellation, outranks the earlier
+    ones in the delegate's calendar.
     """
     from amf.db import utcnow
 
     event = registration.event
-    window_start, window_end = event.window_starts_at, event.window_ends_at
     return invitation_attachment(
         method=method,
         uid=event_uid(event.id),
         sequence=int((utcnow() - _SEQUENCE_EPOCH).total_seconds() // 60),
         summary=event.title,
-        starts_at=window_start,
-        ends_at=window_end,
+        starts_at=event.first_day,
+        ends_at=event.last_day + timedelta(days=1),  # DTEND of an all-day event is exclusive
         tz_name=event.timezone,
         attendee_email=registration.email,
         attendee_name=registration.display_name,
