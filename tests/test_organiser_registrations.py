@@ -74,13 +74,21 @@ def test_approve_promote_and_cancel_each_email_the_delegate(smtp_app, smtp_serve
     assert "confirmed" in _mail_to(smtp_server, "delegate1@example.org")[-1]["Subject"].lower()
     assert len(_mail_to(smtp_server, "officer.hanoi@example.org")) == 1
 
+    # The event is full (1 of 1): the page says moving up goes beyond capacity.
+    waiting = client.get(f"{base}/{second}").text
+    assert "The event is full (1 of 1 seats taken)" in waiting
     client.post(f"{base}/{second}/promote", data={"csrf_token": token})
-    assert _mail_to(smtp_server, "delegate2@example.org")[-1]["Subject"].startswith(
-        "A seat is yours"
-    )
+    promoted = _mail_to(smtp_server, "delegate2@example.org")[-1]
+    assert promoted["Subject"].startswith("A seat is yours")
+    assert "came free" not in promoted.get_body(("plain",)).get_content()  # nobody left
     with smtp_app.app_context():
         assert db.session.get(Registration, second).status == RegistrationStatus.CONFIRMED
-    client.post(f"{base}/{second}/cancel", data={"csrf_token": token})
+    # Cancelling on the delegate's behalf needs the box ticked; without it nothing happens.
+    unticked = client.post(f"{base}/{second}/cancel", data={"csrf_token": token})
+    assert "Tick the box to confirm" in client.get(unticked.headers["Location"]).text
+    with smtp_app.app_context():
+        assert db.session.get(Registration, second).status == RegistrationStatus.CONFIRMED
+    client.post(f"{base}/{second}/cancel", data={"csrf_token": token, "confirm": "y"})
     last = _mail_to(smtp_server, "delegate2@example.org")[-1]
     assert any(part.get_content_type() == "text/calendar" for part in last.walk())
     with smtp_app.app_context():

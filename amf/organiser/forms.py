@@ -192,6 +192,16 @@ class ConfirmForm(FlaskForm):
     submit = SubmitField("Confirm")
 
 
+class CancelRegistrationForm(FlaskForm):
+    """Cancelling on a delegate's behalf, which cannot be undone, needs a ticked box."""
+
+    confirm = BooleanField(
+        "Yes, cancel this registration and email the delegate",
+        validators=[DataRequired(message="Tick the box to confirm the cancellation.")],
+    )
+    submit = SubmitField("Cancel on the delegate's behalf")
+
+
 class RoomForm(FlaskForm):
     """A room."""
 

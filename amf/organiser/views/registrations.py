@@ -12,6 +12,7 @@ from amf.organiser import dashboard as dashboard_service
 from amf.organiser import registrations as registration_service
 from amf.organiser.spreadsheet import csv_bytes, xlsx_bytes
 from amf.organiser.views.events import event_or_404
+from amf.registration import seats
 from amf.registration.models import DelegateCategory, RegistrationStatus
 from amf.registration.services import RegistrationError
 
@@ -75,13 +76,19 @@ def registration_detail(event_id: int, registration_id: int):
     """A delegate's record, history and the actions open to organisers."""
     event = event_or_404(event_id)
     registration = registration_service.get_registration(event, registration_id) or abort(404)
+    waitlisted = registration.status == RegistrationStatus.WAITLISTED
     return render_template(
         "organiser/registration.html",
         event=event,
         registration=registration,
         reject_form=forms.RejectForm(),
         confirm_form=forms.ConfirmForm(),
+        cancel_form=forms.CancelRegistrationForm(),
+        seats_taken=seats.seats_taken(event) if waitlisted else None,
     )
+
+
+_ACTION_FORMS = {"reject": forms.RejectForm, "cancel": forms.CancelRegistrationForm}
 
 
 @bp.post(
@@ -93,7 +100,7 @@ def registration_action(event_id: int, registration_id: int, action: str):
     """Approve, reject, move up from the waiting list, cancel, or resend the confirmation."""
     event = event_or_404(event_id)
     registration = registration_service.get_registration(event, registration_id) or abort(404)
-    form = forms.RejectForm() if action == "reject" else forms.ConfirmForm()
+    form = _ACTION_FORMS.get(action, forms.ConfirmForm)()
     if form.validate_on_submit():
         reason = form.reason.data or "" if action == "reject" else ""
         try:
@@ -102,6 +109,9 @@ def registration_action(event_id: int, registration_id: int, action: str):
             flash(str(exc), "error")
         else:
             flash(f"Done: {action}. The delegate has been emailed.", "info")
+    else:
+        for errors in form.errors.values():
+            flash(" ".join(errors), "error")
     return redirect(
         url_for(".registration_detail", event_id=event.id, registration_id=registration_id),
         code=303,
