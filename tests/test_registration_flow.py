@@ -182,6 +182,26 @@ def test_registering_an_address_again_answers_as_for_a_new_one_and_mails_its_own
     assert len(mail_for(smtp_server, "delegate1@example.org")) == received + 1
 
 
+def test_a_delegate_can_replace_a_forwarded_manage_link(smtp_app, smtp_server, client, event):
+    post_registration(client, event, form_for(smtp_app))
+    verification = mail_for(smtp_server, "delegate1@example.org")[-1]
+    client.get(next(link for link in links_in(verification) if "/verify/" in link))
+    confirmation = mail_for(smtp_server, "delegate1@example.org")[-1]
+    old = next(link for link in links_in(confirmation) if link.startswith("/registrations/"))
+    page = client.get(old).text
+    assert "Replace my link" in page
+
+    replaced = client.post(f"{old}/replace-link", data={"csrf_token": CSRF.search(page).group(1)})
+    assert replaced.status_code == 200 and "Your link was replaced" in replaced.text
+    assert replaced.headers["Cache-Control"] == "no-store"
+    assert client.get(old).status_code == 404  # whoever it was forwarded to is locked out
+    note = mail_for(smtp_server, "delegate1@example.org")[-1]
+    assert "has a new link" in note.get_body(("plain",)).get_content()
+    new = next(link for link in links_in(note) if link.startswith("/registrations/"))
+    assert new != old
+    assert "Confirmed" in client.get(new).text
+
+
 def test_resend_link_answers_the_same_for_known_and_unknown_addresses(
     smtp_app, smtp_server, client, event
 ):

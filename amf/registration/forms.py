@@ -196,6 +196,10 @@ class CancelForm(FlaskForm):
     submit = SubmitField("Cancel my registration")
 
 
+class ReplaceLinkForm(FlaskForm):
+    """A button: only the CSRF token."""
+
+
 class ResendLinkForm(FlaskForm):
     """Ask for the manage link again."""
 

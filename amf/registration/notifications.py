@@ -186,9 +186,9 @@ def session_promoted(registration: Registration, session: AgendaSession) -> None
     )
 
 
-def manage_link(registration: Registration) -> None:
-    """The manage link again, on the delegate's request."""
-    _send("manage_link", registration)
+def manage_link(registration: Registration, replaced: bool = False) -> None:
+    """The manage link again on the delegate's request, or its replacement."""
+    _send("manage_link", registration, replaced=replaced)
 
 
 def already_registered(registration: Registration) -> None:

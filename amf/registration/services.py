@@ -398,7 +398,7 @@ def revoke_manage_link(registration: Registration) -> Registration:
     """Replace the manage link (e.g. after it was forwarded); the old one stops working."""
     _set_manage_nonce(registration)
     registration.log("manage link replaced")
-    notifications.manage_link(registration)
+    notifications.manage_link(registration, replaced=True)
     db.session.commit()
     return registration
 

@@ -22,6 +22,7 @@ _PRIVATE_PAGES = {
     "registration.update_details",
     "registration.update_sessions",
     "registration.cancel",
+    "registration.replace_link",
 }
 
 
@@ -191,6 +192,17 @@ def update_sessions(token: str):
         else:
             return redirect(url_for(".manage", token=token, saved="sessions"), code=303)
     return _manage_page(registration, token, 422, sessions_form=form)
+
+
+@bp.post("/registrations/<token:token>/replace-link")
+@limiter.limit(_form_rate_limit)
+def replace_link(token: str):
+    """Replace the manage link (it was forwarded, say): the new one goes by email."""
+    registration = _registration_or_404(token)
+    if not forms.ReplaceLinkForm().validate_on_submit():
+        abort(400)
+    services.revoke_manage_link(registration)
+    return render_template("registration/link_replaced.html", event=registration.event)
 
 
 @bp.post("/registrations/<token:token>/cancel")
