@@ -103,6 +103,40 @@ def test_the_event_invitation_is_all_day_on_the_event_days(event, tmp_path):
     assert uids[0] == uids[1]
 
 
+def test_once_approved_name_category_and_delegation_stay_as_approved(seeded):
+    from amf.registration.models import DelegateCategory
+
+    with seeded.app_context():
+        event = open_registration(
+            make_event(), requires_approval=True, contact_email="sec@amf.test"
+        )
+        registration = _register_and_verify(event, 1)
+        # Before the decision the delegate may still correct anything.
+        services.update_details(registration, delegate(1, category=DelegateCategory.OBSERVER))
+        services.approve_registration(registration, "organiser@amf.test")
+        assert registration.identity_locked
+
+        approved = {"category": DelegateCategory.OBSERVER}
+        for change in ({"category": DelegateCategory.HEAD_OF_CITY}, {"given_names": "Someone"}):
+            with pytest.raises(services.RegistrationError, match=r"write to sec@amf\.test"):
+                services.update_details(registration, delegate(1, **{**approved, **change}))
+        db.session.expire_all()
+        kept = db.session.get(Registration, registration.id)
+        assert (kept.given_names, kept.category) == ("Delegate 1", DelegateCategory.OBSERVER)
+
+        services.update_details(
+            kept, delegate(1, category=DelegateCategory.OBSERVER, phone="+84 24 1234")
+        )
+        assert kept.phone == "+84 24 1234"
+        steps = [
+            (step.action, step.detail) for step in kept.history if step.action == "details changed"
+        ]
+        assert steps == [("details changed", "category"), ("details changed", "phone")]
+        page = seeded.test_client().get(f"/registrations/{services.manage_token(kept)}").text
+        assert "approved your registration with your name, category and delegation" in page
+        assert '<a href="mailto:sec@amf.test">' in page
+
+
 def test_cancelling_a_seat_promotes_the_first_in_line(event):
     first = _register_and_verify(event, 1)
     _register_and_verify(event, 2)

@@ -215,6 +215,14 @@ class Registration(db.Model):
             and (officer_email == self.email.lower())
         )
 
+    @property
+    def identity_locked(self) -> bool:
+        """Whether organisers approved who this is: name, category and delegation then stay
+        as approved, and only the organisers change them.
+        """
+        approved = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+        return self.event.requires_approval and self.status in approved
+
     def __repr__(self) -> str:
         return f"<Registration {self.reference} {self.status}>"
 

@@ -271,12 +271,37 @@ def update_details(registration: Registration, details: DelegateDetails) -> Regi
     if not registration.status.is_active:
         raise RegistrationError("This registration can no longer be changed.")
     city, officer = _check_city_and_officer(details)
+    wanted = {
+        **_detail_fields(details),
+        "city_id": city and city.id,
+        "officer_id": officer and officer.id,
+    }
+    changed = [name for name, value in wanted.items() if getattr(registration, name) != value]
+    if registration.identity_locked and set(changed) & _APPROVED_IDENTITY:
+        contact = registration.event.contact_email
+        ask = f"to change them, write to {contact}." if contact else "only they can change them."
+        raise RegistrationError(
+            "The organisers approved your registration with this name, category and "
+            f"delegation; {ask}"
+        )
     for name, value in _detail_fields(details).items():
         setattr(registration, name, value)
     registration.city, registration.officer = city, officer
-    registration.log("details changed")
+    registration.log("details changed", detail=", ".join(n.replace("_", " ") for n in changed))
     db.session.commit()
     return registration
+
+
+# What organisers approve when an event requires approval (Registration.identity_locked).
+_APPROVED_IDENTITY = {
+    "given_names",
+    "family_name",
+    "category",
+    "city_id",
+    "officer_id",
+    "other_organisation",
+    "other_country",
+}
 
 
 def change_sessions(registration: Registration, session_ids: Iterable[int]) -> Registration:
