@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 
 import icalendar
@@ -346,3 +347,29 @@ def test_create_and_publish_an_event(app):
         f"/organiser/events/{event_id}/status", data={"csrf_token": token, "status": "published"}
     )
     assert app.test_client().get("/events/amf-2032/").status_code == 200
+
+
+def test_setup_page_adds_rooms_tracks_and_speakers_with_every_id_unique(app, seeded):
+    with app.app_context():
+        event = make_event()
+        db.session.commit()
+        event_id = event.id
+    client = signed_in(app, Role.ORGANISER)
+    url = f"/organiser/events/{event_id}/setup"
+    page = client.get(url).text
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for label in ("new-room-name", "new-track-name", "new-speaker-name"):
+        assert f'for="{label}"' in page  # each label still names its own input
+
+    token = csrf_from(client, url)
+    base = f"/organiser/events/{event_id}"
+    for path, prefix, name in (
+        ("rooms", "new-room", "Hall B"),
+        ("tracks", "new-track", "Mobility"),
+        ("speakers", "new-speaker", "Trần Ngọc"),
+    ):
+        data = {f"{prefix}-csrf_token": token, f"{prefix}-name": name}
+        assert client.post(f"{base}/{path}", data=data).status_code == 303
+    page = client.get(url).text
+    assert "Hall B" in page and "Mobility" in page and "Trần Ngọc" in page

@@ -76,18 +76,22 @@ def event_status(event_id: int):
     return redirect(url_for(".edit_event", event_id=event.id), code=303)
 
 
+# The setup page holds three forms with a `name` field: prefixes keep their ids apart.
+_NEW_ROOM, _NEW_TRACK, _NEW_SPEAKER = "new-room", "new-track", "new-speaker"
+
+
 @bp.get("/events/<int:event_id>/setup")
 @requires(*STAFF)
 def agenda_setup(event_id: int):
     """Rooms, tracks and speakers."""
     event = event_or_404(event_id)
-    speaker_form = forms.SpeakerForm()
+    speaker_form = forms.SpeakerForm(prefix=_NEW_SPEAKER)
     speaker_form.set_officers(_officers())
     return render_template(
         "organiser/setup.html",
         event=event,
-        room_form=forms.RoomForm(),
-        track_form=forms.TrackForm(),
+        room_form=forms.RoomForm(prefix=_NEW_ROOM),
+        track_form=forms.TrackForm(prefix=_NEW_TRACK),
         speaker_form=speaker_form,
     )
 
@@ -97,7 +101,7 @@ def agenda_setup(event_id: int):
 def add_room(event_id: int):
     """Add a room."""
     event = event_or_404(event_id)
-    form = forms.RoomForm()
+    form = forms.RoomForm(prefix=_NEW_ROOM)
     if form.validate_on_submit():
         try:
             event_admin.add_room(event, form.name.data, form.capacity.data, current_user)
@@ -130,7 +134,7 @@ def update_room(event_id: int, room_id: int):
 def add_track(event_id: int):
     """Add a track."""
     event = event_or_404(event_id)
-    form = forms.TrackForm()
+    form = forms.TrackForm(prefix=_NEW_TRACK)
     if form.validate_on_submit():
         try:
             event_admin.add_track(event, form.name.data, current_user)
@@ -144,7 +148,7 @@ def add_track(event_id: int):
 def add_speaker(event_id: int):
     """Add a speaker, optionally linked to a pilot-city officer."""
     event = event_or_404(event_id)
-    form = forms.SpeakerForm()
+    form = forms.SpeakerForm(prefix=_NEW_SPEAKER)
     form.set_officers(_officers())
     if form.validate_on_submit():
         event_admin.save_speaker(event, form.data_object(), current_user)
