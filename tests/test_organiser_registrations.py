@@ -337,3 +337,17 @@ def test_dashboard_draws_its_charts_inline(seeded):
     assert page.status_code == 200
     assert page.text.count("<svg") >= 3 and "<script" not in page.text
     assert "Viet Nam" in page.text and "10%" in page.text
+
+
+def test_registrations_chart_draws_a_line_even_for_a_single_day():
+    from datetime import date
+
+    from amf.organiser.charts import cumulative_line
+
+    one_day = str(cumulative_line([(date(2026, 11, 22), 7)]))
+    [points] = re.findall(r'<polyline points="([^"]+)"', one_day)
+    (x0, y0), (x1, y1) = (tuple(map(float, p.split(","))) for p in points.split())
+    assert x1 > x0 and y1 < y0  # from 0 on the day before up to 7
+    assert "Registrations over time: 7 by 2026-11-22" in one_day
+    several = str(cumulative_line([(date(2026, 11, 20), 2), (date(2026, 11, 22), 3)]))
+    assert len(re.findall(r'<polyline points="([^"]+)"', several)[0].split()) == 3

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from html import escape
 
 from markupsafe import Markup
@@ -12,7 +12,8 @@ def cumulative_line(points: list[tuple[date, int]], width: int = 640, height: in
     """Registrations over time: a cumulative line with the first, last and highest labels."""
     if not points:
         return Markup('<p class="muted">No registrations yet.</p>')
-    total, cumulative = 0, []
+    # From zero the day before the first registration: one day of registrations is a line too.
+    total, cumulative = 0, [(points[0][0] - timedelta(days=1), 0)]
     for day, count in points:
         total += count
         cumulative.append((day, total))
