@@ -124,3 +124,27 @@ def test_delegate_registers_confirms_edits_and_cancels(
 
     wait_for_message(live_server.smtp, _to(EMAIL, "Registration cancelled"))
     _no_browser_problems(page)
+
+
+def test_the_city_map_stays_legible_on_a_phone(live_server, open_page, screenshots):
+    """The map scrolls sideways at a readable size instead of shrinking its labels to 5 px."""
+    page = open_page("phone")
+    page.goto(live_server.url + "/cities/")
+    sizes = page.evaluate(
+        """() => {
+            const box = document.querySelector('.city-map-scroll');
+            const label = document.querySelector('.city-map .city text');
+            return {
+                map: document.querySelector('.city-map').getBoundingClientRect().width,
+                scrolls: box.scrollWidth > box.clientWidth,
+                label: label.getBoundingClientRect().height,
+                page: document.documentElement.scrollWidth,
+                viewport: window.innerWidth,
+            };
+        }"""
+    )
+    screenshots.take(page, "city-map-phone")
+    assert sizes["map"] >= 640 and sizes["scrolls"]
+    assert sizes["label"] >= 9  # 11 px type, not scaled down to half
+    assert sizes["page"] <= sizes["viewport"]  # only the map scrolls, not the page
+    _no_browser_problems(page)
