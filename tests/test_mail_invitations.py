@@ -229,17 +229,19 @@ def test_an_attachment_that_cannot_be_built_fails_its_message_and_the_worker_goe
     broken = BuiltAttachment("code.png", "image/png", builder="qr_png", arguments={"text": "x"})
     with smtp_app.app_context():
         queue_message(DELEGATE, "Broken", "Plain", attachments=[broken])
+        # A stored form this worker does not know (a newer release's, say).
+        queue_message(DELEGATE, "Unknown form", "Plain").attachments = [{"filename": "x.bin"}]
         queue_message(DELEGATE, "Fine", "Plain")
         db.session.commit()
         report = deliver_messages()
-        failed, sent = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id))
-        assert (report.sent, failed.status, sent.status) == (
-            1,
-            OutboxStatus.FAILED,
-            OutboxStatus.SENT,
+        broken_row, unknown_row, fine_row = db.session.scalars(
+            sa.select(OutboxMessage).order_by(OutboxMessage.id)
         )
-        assert "cannot build code.png" in failed.last_error
-        assert failed.attachments  # kept, so an organiser can retry once the cause is fixed
+        assert report.sent == 1 and fine_row.status == OutboxStatus.SENT
+        assert broken_row.status == unknown_row.status == OutboxStatus.FAILED
+        assert "cannot build code.png" in broken_row.last_error
+        assert "KeyError" in unknown_row.last_error
+        assert broken_row.attachments  # kept, so an organiser can retry once the cause is fixed
     assert [r.message["Subject"] for r in smtp_server.received] == ["Fine"]
     with pytest.raises(ValueError, match="no attachment builder"):
         BuiltAttachment("x.bin", "application/octet-stream", builder="nope", arguments={})

@@ -156,16 +156,23 @@ def test_registering_an_address_again_answers_as_for_a_new_one_and_mails_its_own
         page = client.get(response.headers["Location"]).text
         return response.headers["Location"], page.replace(email, "ADDRESS")
 
-    first = register("delegate1@example.org", "Đức Chung")
-    # Unverified: the same answer as for an address never seen, and the verification link again.
-    assert register("delegate1@example.org", "Someone else") == first
+    first = register("delegate1@example.org", "Duc Chung")
+    with smtp_app.app_context():
+        deadline = db.session.scalar(sa.select(Registration.verify_by))
+    # Unverified: the same answer as for an address never seen. Nobody has proved they own
+    # the address yet, so the new form (a corrected name) replaces the unverified one, with
+    # a new link and a new deadline.
+    assert register("delegate1@example.org", "Đức Chung") == first
     assert register("delegate2@example.org", "Somchai") == first
     verify_again = mail_for(smtp_server, "delegate1@example.org")[-1]
     assert verify_again["Subject"] == "Please confirm your email: ASEAN Mayors Forum 2031"
     client.get(next(link for link in links_in(verify_again) if "/verify/" in link))
     with smtp_app.app_context():
-        names = db.session.scalars(sa.select(Registration.given_names).order_by(Registration.id))
-        assert list(names) == ["Đức Chung", "Somchai"]  # the second form changed nothing
+        rows = db.session.execute(
+            sa.select(Registration.given_names, Registration.verify_by).order_by(Registration.id)
+        ).all()
+        assert [row.given_names for row in rows] == ["Đức Chung", "Somchai"]
+        assert rows[0].verify_by > deadline
 
     # Confirmed: still the same answer; the owner is told, with their manage link.
     assert register("delegate1@example.org", "Someone else") == first
@@ -182,24 +189,60 @@ def test_registering_an_address_again_answers_as_for_a_new_one_and_mails_its_own
     assert len(mail_for(smtp_server, "delegate1@example.org")) == received + 1
 
 
+def test_a_form_error_reads_the_same_for_a_registered_and_an_unknown_address(
+    smtp_app, smtp_server, client, event
+):
+    """Every check of the form runs before the address is looked up: no error is an oracle."""
+    post_registration(client, event, form_for(smtp_app))
+    with smtp_app.app_context():
+        elsewhere = db.session.scalar(
+            sa.select(Officer.id).join(Officer.city).where(PilotCity.slug != "hanoi")
+        )
+    answers = []
+    for address in ("delegate1@example.org", "nobody@example.org"):
+        data = form_for(smtp_app, email=address, officer_id=str(elsewhere))
+        response = post_registration(client, event, data)
+        summary = re.search(r'id="form-errors">(.*?)</div>', response.text, re.S)
+        answers.append((response.status_code, summary and summary.group(1)))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 422 and "not listed for the chosen city" in answers[0][1]
+
+
 def test_a_delegate_can_replace_a_forwarded_manage_link(smtp_app, smtp_server, client, event):
     post_registration(client, event, form_for(smtp_app))
     verification = mail_for(smtp_server, "delegate1@example.org")[-1]
     client.get(next(link for link in links_in(verification) if "/verify/" in link))
     confirmation = mail_for(smtp_server, "delegate1@example.org")[-1]
     old = next(link for link in links_in(confirmation) if link.startswith("/registrations/"))
+    old_feed = next(link for link in links_in(confirmation) if link.startswith("/calendar/"))
     page = client.get(old).text
-    assert "Replace my link" in page
+    assert "Replace my link" in page and client.get(old_feed).status_code == 200
 
     replaced = client.post(f"{old}/replace-link", data={"csrf_token": CSRF.search(page).group(1)})
     assert replaced.status_code == 200 and "Your link was replaced" in replaced.text
     assert replaced.headers["Cache-Control"] == "no-store"
-    assert client.get(old).status_code == 404  # whoever it was forwarded to is locked out
+    # Whoever it was forwarded to loses the page and the calendar feed the page showed.
+    assert client.get(old).status_code == 404 and client.get(old_feed).status_code == 404
     note = mail_for(smtp_server, "delegate1@example.org")[-1]
     assert "has a new link" in note.get_body(("plain",)).get_content()
     new = next(link for link in links_in(note) if link.startswith("/registrations/"))
-    assert new != old
-    assert "Confirmed" in client.get(new).text
+    new_feed = next(link for link in links_in(note) if link.startswith("/calendar/"))
+    assert new != old and client.get(new_feed).status_code == 200
+    page = client.get(new).text
+    assert "Confirmed" in page
+
+    # Replacing is a link email on request too: three an hour, then a refusal that says so.
+    for _ in range(2):
+        answer = client.post(f"{new}/replace-link", data={"csrf_token": CSRF.search(page).group(1)})
+        assert answer.status_code == 200
+        new = next(
+            link
+            for link in links_in(mail_for(smtp_server, "delegate1@example.org")[-1])
+            if link.startswith("/registrations/")
+        )
+    refused = client.post(f"{new}/replace-link", data={"csrf_token": CSRF.search(page).group(1)})
+    assert refused.status_code == 429 and "try again later" in refused.text
+    assert client.get(new).status_code == 200  # the refusal changed nothing
 
 
 def test_resend_link_answers_the_same_for_known_and_unknown_addresses(

@@ -183,13 +183,17 @@ def test_forged_and_expired_verification_links_are_refused(event, monkeypatch):
 
 
 def test_one_active_registration_per_email(event):
-    services.submit_registration(event, delegate(1))
+    first = services.submit_registration(event, delegate(1))
+    # Unverified: a second form for the address replaces the first; still one registration.
+    again = services.submit_registration(event, delegate(2, email="DELEGATE1@example.org"))
+    assert (again.id, again.given_names) == (first.id, "Delegate 2")
+    services.verify_registration(make_verification_token(first.id, first.email))
     with pytest.raises(services.AlreadyRegistered):
-        services.submit_registration(event, delegate(2, email="DELEGATE1@example.org"))
+        services.submit_registration(event, delegate(3, email="delegate1@example.org"))
     registration = services.find_active_registration(event, "delegate1@example.org")
     services.cancel_registration(registration)
-    again = services.submit_registration(event, delegate(3, email="delegate1@example.org"))
-    assert again.status == RegistrationStatus.PENDING_VERIFICATION
+    later = services.submit_registration(event, delegate(3, email="delegate1@example.org"))
+    assert later.status == RegistrationStatus.PENDING_VERIFICATION and later.id != first.id
 
 
 def test_database_refuses_a_second_active_registration(event):

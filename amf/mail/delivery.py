@@ -138,10 +138,15 @@ def deliver_claimed(
                 try:
                     email = build_email(message)
                     sender = parse_address(message.sender).addr_spec
-                    note = transport.send(email, sender, message.recipient_emails)
-                except ValueError as exc:  # cannot be built: trying again will not help
-                    error = DeliveryError(f"cannot build message: {exc}", temporary=False)
+                except Exception as exc:  # a row this worker cannot turn into an email
+                    # Trying again will not help; failing it keeps it for an organiser to
+                    # retry (after a fix) and lets the rest of the batch go out.
+                    error = DeliveryError(f"cannot build message: {exc!r}", temporary=False)
                     _record_failure(message, error, now, report, final=True)
+                    session.commit()
+                    continue
+                try:
+                    note = transport.send(email, sender, message.recipient_emails)
                 except DeliveryError as exc:
                     _record_failure(message, exc, now, report)
                     if exc.connection_lost:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import enum
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -71,8 +72,20 @@ class Attachment:
         )
 
 
-# Functions that make an attachment's bytes from JSON arguments, by the name stored with it.
+# Functions that make an attachment's bytes from JSON arguments, by the name stored with it,
+# and the modules that register them (imported on first need, so a worker that never built
+# the whole app still finds them).
 _BUILDERS: dict[str, Callable[..., bytes]] = {}
+_BUILDER_MODULES = ("amf.mail.invitations", "amf.checkin.codes")
+
+
+def _builder(name: str) -> Callable[..., bytes]:
+    if name not in _BUILDERS:
+        for module in _BUILDER_MODULES:
+            importlib.import_module(module)
+    if name not in _BUILDERS:
+        raise ValueError(f"no attachment builder named {name!r}")
+    return _BUILDERS[name]
 
 
 def attachment_builder(name: str):
@@ -102,14 +115,13 @@ class BuiltAttachment:
     content_id: str | None = None
 
     def __post_init__(self) -> None:
-        if self.builder not in _BUILDERS:
-            raise ValueError(f"no attachment builder named {self.builder!r}")
+        _builder(self.builder)
 
     @cached_property
     def content(self) -> bytes:
         """The file, made on first use; ValueError if the stored call cannot make it."""
         try:
-            return _BUILDERS[self.builder](**self.arguments)
+            return _builder(self.builder)(**self.arguments)
         except Exception as exc:  # the worker marks the message failed, to be retried by hand
             raise ValueError(f"cannot build {self.filename}: {exc!r}") from exc
 

@@ -131,13 +131,17 @@ def submit_registration(event: Event, details: DelegateDetails) -> Registration:
     if registration_state(event, now) != "open":
         raise RegistrationClosed("This event is not taking registrations.")
     email = details.email.strip().lower()
+    # Every check of the form's values comes before the address is looked up: an error
+    # shown only for unknown addresses would tell a stranger which ones are registered.
+    city, officer = _check_city_and_officer(details)
+    sessions = _signup_sessions(event, details.session_ids)
     existing = find_active_registration(event, email)
     if existing is not None and _expire_if_stale(existing, now):
         existing = None
+    if existing is not None and existing.status == RegistrationStatus.PENDING_VERIFICATION:
+        return _submit_again(existing, details, city, officer, sessions, now)
     if existing is not None:
         raise AlreadyRegistered("A registration with this email address already exists.")
-    city, officer = _check_city_and_officer(details)
-    sessions = _signup_sessions(event, details.session_ids)
 
     registration = Registration(
         event=event,
@@ -162,6 +166,32 @@ def submit_registration(event: Event, details: DelegateDetails) -> Registration:
     except sa.exc.IntegrityError as exc:  # a concurrent submission won the unique index
         db.session.rollback()
         raise AlreadyRegistered("A registration with this email address already exists.") from exc
+    notifications.verification_requested(registration)
+    db.session.commit()
+    return registration
+
+
+def _submit_again(
+    registration: Registration,
+    details: DelegateDetails,
+    city: PilotCity | None,
+    officer: Officer | None,
+    sessions: list[AgendaSession],
+    now: datetime,
+) -> Registration:
+    """The address registered again before verifying: the new form replaces the unverified
+    one (nobody has proved they own the address yet), with a new link and a new deadline.
+    """
+    if _link_emails_capped(registration):
+        return registration
+    for name, value in _detail_fields(details).items():
+        setattr(registration, name, value)
+    registration.city, registration.officer = city, officer
+    registration.verify_by = now + timedelta(hours=current_app.config["AMF_VERIFY_HOURS"])
+    registration.signups = [
+        SessionSignup(session=s, status=SignupStatus.REQUESTED) for s in sessions
+    ]
+    registration.log(_SUBMITTED_AGAIN)
     notifications.verification_requested(registration)
     db.session.commit()
     return registration
@@ -360,8 +390,13 @@ def cancel_registration(registration: Registration, actor: str = "delegate") -> 
 
 
 # History steps of a link emailed on request, which AMF_RESEND_PER_HOUR caps.
-_RESENT, _REMINDED = "manage link resent", "registered again: link sent"
-_LINK_REQUESTS = (_RESENT, _REMINDED)
+_RESENT, _REMINDED, _REPLACED = (
+    "manage link resent",
+    "registered again: link sent",
+    "manage link replaced",
+)
+_SUBMITTED_AGAIN = "submitted again"
+_LINK_REQUESTS = (_RESENT, _REMINDED, _REPLACED, _SUBMITTED_AGAIN)
 
 
 def resend_manage_link(event: Event, email: str) -> bool:
@@ -381,11 +416,12 @@ def resend_manage_link(event: Event, email: str) -> bool:
 
 
 def remind_existing_registration(event: Event, email: str) -> bool:
-    """Someone registered an address that already has a registration: tell its owner.
+    """Someone registered an address whose registration is verified: tell its owner.
 
     The form answers "check your email" either way, so it does not reveal who registered.
-    The owner gets the verification link again if they have not used it, else a note that
-    nothing changed with their manage link. Returns whether there was a registration.
+    The owner gets a note that nothing changed, with their manage link. Returns whether
+    there was a registration. (submit_registration replaces an unverified one instead; one
+    met here was submitted at the same moment, and gets its verification link again.)
     """
     registration = find_active_registration(event, email)
     if registration is None:  # cancelled or expired between the check and now
@@ -393,7 +429,7 @@ def remind_existing_registration(event: Event, email: str) -> bool:
     if _link_emails_capped(registration):
         return True
     registration.log(_REMINDED)
-    if registration.status == RegistrationStatus.PENDING_VERIFICATION:
+    if registration.status == RegistrationStatus.PENDING_VERIFICATION:  # lost a race to it
         notifications.verification_requested(registration)
     else:
         notifications.already_registered(registration)
@@ -420,9 +456,18 @@ def _link_emails_capped(registration: Registration) -> bool:
 
 
 def revoke_manage_link(registration: Registration) -> Registration:
-    """Replace the manage link (e.g. after it was forwarded); the old one stops working."""
+    """Replace the manage link (e.g. after it was forwarded) and the personal calendar feed
+    its page showed; the old addresses stop working and the new ones go by email.
+
+    The check-in code stays: it only lets desk staff find the delegate, who shows ID.
+    """
+    if _link_emails_capped(registration):
+        raise RegistrationError(
+            "You have asked for several links in the last hour. Please try again later."
+        )
     _set_manage_nonce(registration)
-    registration.log("manage link replaced")
+    set_calendar_nonce(registration)
+    registration.log(_REPLACED)
     notifications.manage_link(registration, replaced=True)
     db.session.commit()
     return registration

@@ -151,6 +151,7 @@ def _manage_page(registration: Registration, token: str, status: int = 200, **fo
         sessions_form=sessions,
         cancel_form=cancel,
         saved=request.args.get("saved"),
+        replace_error=forms_given.get("replace_error"),
     ), status
 
 
@@ -201,7 +202,10 @@ def replace_link(token: str):
     registration = _registration_or_404(token)
     if not forms.ReplaceLinkForm().validate_on_submit():
         abort(400)
-    services.revoke_manage_link(registration)
+    try:
+        services.revoke_manage_link(registration)
+    except services.RegistrationError as exc:
+        return _manage_page(registration, token, 429, replace_error=str(exc))
     return render_template("registration/link_replaced.html", event=registration.event)
 
 
