@@ -351,3 +351,49 @@ def test_registrations_chart_draws_a_line_even_for_a_single_day():
     assert "Registrations over time: 7 by 2026-11-22" in one_day
     several = str(cumulative_line([(date(2026, 11, 20), 2), (date(2026, 11, 22), 3)]))
     assert len(re.findall(r'<polyline points="([^"]+)"', several)[0].split()) == 3
+
+
+def test_organiser_corrects_approved_details_the_delegate_no_longer_can(smtp_app, seeded):
+    from amf.audit.models import AuditEntry
+    from amf.registration.services import manage_token
+
+    app = smtp_app
+    with app.app_context():
+        event = open_registration(make_event(), requires_approval=True)
+        db.session.commit()
+        rid, event_id = _register(1, event), event.id
+    client = signed_in(app, Role.ORGANISER)
+    url = f"/organiser/events/{event_id}/registrations/{rid}"
+    token = csrf_from(client, url)
+    assert client.post(f"{url}/approve", data={"csrf_token": token}).status_code == 303
+    page = client.get(url).text
+    assert "cannot change these themselves now that you approved them" in page
+    with app.app_context():
+        hanoi = db.session.scalar(sa.select(PilotCity.id).where(PilotCity.slug == "hanoi"))
+    form = {
+        "csrf_token": token,
+        "given_names": "Đức Chung",  # was misspelt "Delegate 1"
+        "family_name": "Nguyễn",
+        "category": "head_of_city",
+        "city": str(hanoi),
+        "officer_id": "",
+    }
+    assert client.post(f"{url}/details", data={**form, "given_names": ""}).status_code == 422
+    saved = client.post(f"{url}/details", data=form)
+    assert saved.status_code == 303
+    assert "Details corrected." in client.get(saved.headers["Location"]).text
+    with app.app_context():
+        registration = db.session.get(Registration, rid)
+        assert (registration.given_names, registration.category.value) == (
+            "Đức Chung",
+            "head_of_city",
+        )
+        assert registration.history[-1].actor == "organiser@amf.test"
+        assert "given names" in registration.history[-1].detail
+        assert db.session.scalar(
+            sa.select(AuditEntry).where(AuditEntry.action == "registration details corrected")
+        )
+        manage = manage_token(registration)
+    # The delegate still cannot change them back.
+    own = app.test_client().get(f"/registrations/{manage}").text
+    assert "approved your registration with your name" in own

@@ -227,6 +227,24 @@ def act(registration: Registration, action: str, actor, reason: str = "") -> Reg
     raise registration_services.RegistrationError(f"Unknown action {action!r}.")
 
 
+def correct_details(registration: Registration, details, actor) -> Registration:
+    """An organiser corrects a delegate's details (a misspelt name for the badge, say),
+    approved ones included. Audited; the registration's history names the fields changed.
+    """
+    record(
+        actor,
+        "registration details corrected",
+        "registration",
+        registration.id,
+        f"{registration.reference} {registration.display_name}",
+    )
+    try:
+        return registration_services.update_details(registration, details, actor=actor.email)
+    except Exception:
+        db.session.rollback()
+        raise
+
+
 def resend_confirmation(registration: Registration, actor: str) -> Registration:
     """Send the delegate the email of their current status again."""
     status = registration.status

@@ -22,7 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from amf.cities.choices import StateChoice
 from amf.events.models import AgendaSession
 from amf.form_fields import NO_CONTROL_CHARACTERS, PHONE_NUMBER, one_line, strip_whitespace
-from amf.registration.models import DelegateCategory
+from amf.registration.models import DelegateCategory, Registration
 from amf.registration.services import DelegateDetails
 
 OTHER_ORGANISATION = "other"
@@ -178,6 +178,23 @@ class EditDetailsForm(DelegateDetailsForm):
     """A delegate's own details, on the manage page."""
 
     submit = SubmitField("Save my details")
+
+    @classmethod
+    def showing(cls, registration: Registration, states: Sequence[StateChoice]):
+        """The form filled in with the registration as stored, offering these cities."""
+        form = cls(obj=registration, formdata=None)
+        # WTForms prefers obj over keyword data, and obj's `city` is a PilotCity and its
+        # `officer_id` an int: the select and the radios match their choices as strings.
+        form.city.data = str(registration.city_id or OTHER_ORGANISATION)
+        form.officer_id.data = str(registration.officer_id or "")
+        form.set_cities(states)
+        return form
+
+
+class CorrectDetailsForm(EditDetailsForm):
+    """An organiser's correction of a delegate's details."""
+
+    submit = SubmitField("Save corrections")
 
 
 class SessionsForm(FlaskForm, SessionChoiceMixin):

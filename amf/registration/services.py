@@ -296,8 +296,12 @@ def get_by_manage_token(token: str) -> Registration | None:
     ).one_or_none()
 
 
-def update_details(registration: Registration, details: DelegateDetails) -> Registration:
-    """Change a delegate's own details (not their email, which identifies them)."""
+def update_details(
+    registration: Registration, details: DelegateDetails, actor: str = "delegate"
+) -> Registration:
+    """Change a delegate's details (not their email, which identifies them), by the delegate
+    or, for what organisers approved, by an organiser (``actor``: their address).
+    """
     if not registration.status.is_active:
         raise RegistrationError("This registration can no longer be changed.")
     city, officer = _check_city_and_officer(details)
@@ -307,7 +311,8 @@ def update_details(registration: Registration, details: DelegateDetails) -> Regi
         "officer_id": officer and officer.id,
     }
     changed = [name for name, value in wanted.items() if getattr(registration, name) != value]
-    if registration.identity_locked and set(changed) & _APPROVED_IDENTITY:
+    by_delegate = actor == "delegate"
+    if by_delegate and registration.identity_locked and set(changed) & _APPROVED_IDENTITY:
         contact = registration.event.contact_email
         ask = f"to change them, write to {contact}." if contact else "only they can change them."
         raise RegistrationError(
@@ -317,7 +322,9 @@ def update_details(registration: Registration, details: DelegateDetails) -> Regi
     for name, value in _detail_fields(details).items():
         setattr(registration, name, value)
     registration.city, registration.officer = city, officer
-    registration.log("details changed", detail=", ".join(n.replace("_", " ") for n in changed))
+    registration.log(
+        "details changed", actor, detail=", ".join(n.replace("_", " ") for n in changed)
+    )
     db.session.commit()
     return registration
 

@@ -131,11 +131,7 @@ def _manage_page(registration: Registration, token: str, status: int = 200, **fo
     event = registration.event
     details = forms_given.get("details_form")
     if details is None:
-        details = forms.EditDetailsForm(obj=registration, formdata=None)
-        # WTForms prefers obj over keyword data, and obj's `city` is a PilotCity and its
-        # `officer_id` an int: the select and the radios match their choices as strings.
-        details.city.data = str(registration.city_id or forms.OTHER_ORGANISATION)
-        details.officer_id.data = str(registration.officer_id or "")
+        details = forms.EditDetailsForm.showing(registration, delegation_choices())
     sessions = forms_given.get("sessions_form") or forms.SessionsForm(
         sessions=[s.session_id for s in registration.signups], formdata=None
     )

@@ -6,6 +6,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 
 from amf.accounts.access import STAFF, requires
+from amf.cities.choices import delegation_choices
 from amf.cities.services import list_member_states_with_cities
 from amf.organiser import bp, charts, forms
 from amf.organiser import dashboard as dashboard_service
@@ -13,6 +14,7 @@ from amf.organiser import registrations as registration_service
 from amf.organiser.spreadsheet import csv_bytes, xlsx_bytes
 from amf.organiser.views.events import event_or_404
 from amf.registration import seats
+from amf.registration.forms import CorrectDetailsForm
 from amf.registration.models import DelegateCategory, RegistrationStatus
 from amf.registration.services import RegistrationError
 
@@ -76,7 +78,13 @@ def registration_detail(event_id: int, registration_id: int):
     """A delegate's record, history and the actions open to organisers."""
     event = event_or_404(event_id)
     registration = registration_service.get_registration(event, registration_id) or abort(404)
+    return _detail_page(event, registration)
+
+
+def _detail_page(event, registration, details_form=None, status: int = 200):
     waitlisted = registration.status == RegistrationStatus.WAITLISTED
+    if details_form is None and registration.status.is_active:
+        details_form = CorrectDetailsForm.showing(registration, delegation_choices())
     return render_template(
         "organiser/registration.html",
         event=event,
@@ -84,8 +92,33 @@ def registration_detail(event_id: int, registration_id: int):
         reject_form=forms.RejectForm(),
         confirm_form=forms.ConfirmForm(),
         cancel_form=forms.CancelRegistrationForm(),
+        details_form=details_form,
         seats_taken=seats.seats_taken(event) if waitlisted else None,
-    )
+    ), status
+
+
+@bp.post("/events/<int:event_id>/registrations/<int:registration_id>/details")
+@requires(*STAFF)
+def correct_details(event_id: int, registration_id: int):
+    """Correct a delegate's details, those the organisers approved included."""
+    event = event_or_404(event_id)
+    registration = registration_service.get_registration(event, registration_id) or abort(404)
+    form = CorrectDetailsForm()
+    form.set_cities(delegation_choices())
+    if form.validate_on_submit():
+        try:
+            registration_service.correct_details(
+                registration, form.details(registration.email, []), current_user
+            )
+        except RegistrationError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash("Details corrected.", "info")
+            return redirect(
+                url_for(".registration_detail", event_id=event.id, registration_id=registration.id),
+                code=303,
+            )
+    return _detail_page(event, registration, form, 422)
 
 
 _ACTION_FORMS = {"reject": forms.RejectForm, "cancel": forms.CancelRegistrationForm}
