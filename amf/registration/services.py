@@ -184,9 +184,7 @@ def _submit_again(
     """
     if _link_emails_capped(registration):
         return registration
-    for name, value in _detail_fields(details).items():
-        setattr(registration, name, value)
-    registration.city, registration.officer = city, officer
+    _apply_details(registration, details, city, officer)
     registration.verify_by = now + timedelta(hours=current_app.config["AMF_VERIFY_HOURS"])
     registration.signups = [
         SessionSignup(session=s, status=SignupStatus.REQUESTED) for s in sessions
@@ -319,9 +317,7 @@ def update_details(
             "The organisers approved your registration with this name, category and "
             f"delegation; {ask}"
         )
-    for name, value in _detail_fields(details).items():
-        setattr(registration, name, value)
-    registration.city, registration.officer = city, officer
+    _apply_details(registration, details, city, officer)
     registration.log(
         "details changed", actor, detail=", ".join(n.replace("_", " ") for n in changed)
     )
@@ -531,6 +527,18 @@ def _detail_fields(details: DelegateDetails) -> dict:
         "accessibility_needs": details.accessibility_needs.strip(),
         "listed_publicly": details.listed_publicly,
     }
+
+
+def _apply_details(
+    registration: Registration,
+    details: DelegateDetails,
+    city: PilotCity | None,
+    officer: Officer | None,
+) -> None:
+    """Write the delegate's own columns and their (checked) city and officer."""
+    for name, value in _detail_fields(details).items():
+        setattr(registration, name, value)
+    registration.city, registration.officer = city, officer
 
 
 def _check_city_and_officer(details: DelegateDetails) -> tuple[PilotCity | None, Officer | None]:
