@@ -44,10 +44,7 @@ class Attachment:
     def to_json(self) -> dict[str, Any]:
         """The attachment as stored in the outbox row."""
         return {
-            "filename": self.filename,
-            "mime_type": self.mime_type,
-            "method": self.method,
-            "content_id": self.content_id,
+            **_stored_head(self),
             "content_base64": base64.b64encode(self.content).decode("ascii"),
         }
 
@@ -127,18 +124,21 @@ class BuiltAttachment:
 
     def to_json(self) -> dict[str, Any]:
         """The attachment as stored in the outbox row: the call, not its result."""
-        return {
-            "filename": self.filename,
-            "mime_type": self.mime_type,
-            "method": self.method,
-            "content_id": self.content_id,
-            "builder": self.builder,
-            "arguments": self.arguments,
-        }
+        return {**_stored_head(self), "builder": self.builder, "arguments": self.arguments}
 
 
 # What a message can carry: bytes, or the call that makes them.
 AnyAttachment = Attachment | BuiltAttachment
+
+
+def _stored_head(attachment: AnyAttachment) -> dict[str, Any]:
+    """What every stored attachment records besides its content."""
+    return {
+        "filename": attachment.filename,
+        "mime_type": attachment.mime_type,
+        "method": attachment.method,
+        "content_id": attachment.content_id,
+    }
 
 
 class OutboxMessage(db.Model):
