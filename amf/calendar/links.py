@@ -53,7 +53,7 @@ def event_calendar_links(event, session=None) -> CalendarLinks:
 def personal_calendar_links(registration) -> CalendarLinks:
     """A delegate's personal feed (secret: shown only on their manage page and emails)."""
     return CalendarLinks(
-        name=f"{registration.event.title} · My sessions",
+        name=f"{registration.event.title} · My agenda",
         feed_url=personal_feed_url(registration),
         download_url=personal_feed_url(registration),
     )

@@ -85,6 +85,19 @@ class SignupStatus(enum.StrEnum):
     REQUESTED = "requested"  # chosen, but the registration holds no seat yet
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
+    # The seat was given up (the session left, or the registration cancelled): kept so the
+    # delegate's calendar gets the session's cancellation, and a later REQUEST outranks it.
+    RELEASED = "released"
+
+    @property
+    def label(self) -> str:
+        """What the delegate's place in the session is, in words."""
+        return {
+            "requested": "requested",
+            "confirmed": "seat confirmed",
+            "waitlisted": "on the waiting list",
+            "released": "given up",
+        }[self.value]
 
 
 class Registration(db.Model):
@@ -152,6 +165,9 @@ class Registration(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     verify_by: Mapped[datetime] = mapped_column(UTCDateTime)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the registration first held a seat: its calendar got the event and its sessions,
+    # so a cancellation must take them out again.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the delegate joined the waiting list: the queue is served in this order.
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -179,6 +195,20 @@ class Registration(db.Model):
         session = object_session(self)
         if session is not None:  # a new registration's steps are saved with it instead
             session.add(entry)
+
+    @property
+    def active_signups(self) -> list[SessionSignup]:
+        """The sessions the delegate chose and has not given up, in agenda order."""
+        return sorted(
+            (s for s in self.signups if s.status != SignupStatus.RELEASED),
+            key=lambda s: (s.session.starts_at, s.session_id),
+        )
+
+    @property
+    def home_timezone(self) -> str | None:
+        """The delegate's city's zone where it differs from the event's, for a second clock."""
+        zone = self.city.timezone if self.city is not None else None
+        return zone if zone and zone != self.event.timezone else None
 
     @property
     def full_name(self) -> str:
@@ -242,9 +272,17 @@ class SessionSignup(db.Model):
     status: Mapped[SignupStatus] = mapped_column(str_enum(SignupStatus, "signup_status"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Raised each time this delegate's copy of the session changes without the session
+    # changing (seat given up, seat taken again): SEQUENCE = session revision + this.
+    sequence_offset: Mapped[int] = mapped_column(default=0, server_default="0")
 
     registration: Mapped[Registration] = relationship(back_populates="signups")
     session: Mapped[AgendaSession] = relationship()
+
+    @property
+    def sequence(self) -> int:
+        """This delegate's SEQUENCE for the session, in their feed and their invitations."""
+        return self.session.revision + self.sequence_offset
 
 
 class RegistrationLog(db.Model):

@@ -34,8 +34,8 @@ from amf.registration.models import (
 )
 from amf.registration.tokens import (
     derive_token,
-    email_digest,
     hash_secret,
+    link_digest,
     new_nonce,
     new_reference,
     read_verification_token,
@@ -216,7 +216,8 @@ def verify_registration(token: str) -> Verified:
     max_age = current_app.config["AMF_VERIFY_HOURS"] * 3600
     registration_id, digest = read_verification_token(token, max_age)
     registration = db.session.get(Registration, registration_id)
-    if registration is None or not secrets.compare_digest(digest, email_digest(registration.email)):
+    expected = registration and link_digest(registration.email, registration.manage_nonce)
+    if registration is None or not secrets.compare_digest(digest, expected):
         raise InvalidLink
     event = seats.lock_event(registration.event_id)
     registration = seats.lock_registration(registration.id)
@@ -346,23 +347,31 @@ def change_sessions(registration: Registration, session_ids: Iterable[int]) -> R
     wanted = {s.id: s for s in _signup_sessions(event, session_ids)}
     current = {signup.session_id: signup for signup in registration.signups}
     now = utcnow()
-    freed: list[AgendaSession] = []
+    released: list[AgendaSession] = []
+    seated: list[AgendaSession] = []
     for session_id, signup in current.items():
-        if session_id not in wanted:
-            if signup.status == SignupStatus.CONFIRMED:
-                freed.append(signup.session)
-            registration.signups.remove(signup)
+        keep = session_id in wanted or signup.status == SignupStatus.RELEASED
+        if not keep and seats.release_signup(signup):
+            released.append(signup.session)
     for session_id, session in wanted.items():
-        if session_id not in current:
+        signup = current.get(session_id)
+        if signup is not None and signup.status != SignupStatus.RELEASED:
+            continue
+        if signup is None:
             signup = SessionSignup(session=session, status=SignupStatus.REQUESTED)
             registration.signups.append(signup)
-            if registration.status == RegistrationStatus.CONFIRMED:
-                seats.allocate_signup(signup, now)
+        else:  # taken again after giving it up: the new invitation outranks the cancellation
+            signup.status = SignupStatus.REQUESTED
+            signup.sequence_offset += 1
+        if registration.status == RegistrationStatus.CONFIRMED:
+            seats.allocate_signup(signup, now)
+            if signup.status == SignupStatus.CONFIRMED:
+                seated.append(session)
     db.session.flush()
     registration.log("sessions changed", detail=", ".join(s.title for s in wanted.values()))
-    for session in freed:
+    for session in released:
         seats.promote_session_queue(session, now)
-    notifications.sessions_changed(registration, left=freed)
+    notifications.sessions_changed(registration, seated=seated, released=released)
     db.session.commit()
     return registration
 
@@ -376,17 +385,15 @@ def cancel_registration(registration: Registration, actor: str = "delegate") -> 
     had_seat = registration.status == RegistrationStatus.CONFIRMED
     notify = registration.status != RegistrationStatus.PENDING_VERIFICATION
     now = utcnow()
-    freed = [s.session for s in registration.signups if s.status == SignupStatus.CONFIRMED]
-    sessions_held = [s.session for s in registration.signups]
-    registration.signups.clear()
+    released = [s.session for s in registration.active_signups if seats.release_signup(s)]
     registration.set_status(RegistrationStatus.CANCELLED, now)
     registration.log("cancelled", actor)
     db.session.flush()
     if notify:
-        notifications.cancelled(registration, sessions_held, by_delegate=actor == "delegate")
+        notifications.cancelled(registration, released, had_seat, by_delegate=actor == "delegate")
     if had_seat:
         seats.promote_event_queue(event, now)
-    for session in freed:
+    for session in released:
         seats.promote_session_queue(session, now)
     db.session.commit()
     return registration

@@ -56,9 +56,11 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_VERIFY_SALT)
 
 
-def make_verification_token(registration_id: int, email: str) -> str:
-    """Signed token naming the registration and the address it was sent to."""
-    return _serializer().dumps({"r": registration_id, "e": hash_secret(email.lower())[:16]})
+def make_verification_token(registration_id: int, email: str, manage_nonce: str) -> str:
+    """Signed token naming the registration, the address it was sent to and the manage link
+    it leads to: replacing that link (a new nonce) makes every earlier token invalid.
+    """
+    return _serializer().dumps({"r": registration_id, "e": link_digest(email, manage_nonce)})
 
 
 def read_verification_token(token: str, max_age_seconds: int) -> tuple[int, str]:
@@ -74,6 +76,7 @@ def read_verification_token(token: str, max_age_seconds: int) -> tuple[int, str]
     return data["r"], str(data.get("e", ""))
 
 
-def email_digest(email: str) -> str:
-    """The short digest of an address that a verification token carries."""
-    return hash_secret(email.lower())[:16]
+def link_digest(email: str, manage_nonce: str) -> str:
+    """The short digest of an address and a manage-link nonce that a verification token
+    carries."""
+    return hash_secret(f"{email.lower()}:{manage_nonce}")[:16]
