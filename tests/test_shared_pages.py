@@ -77,7 +77,9 @@ def test_a_new_delegation_shows_at_once(app, client, forum, seeded):
     with app.app_context():
         event = db.session.scalar(db.select(Event).where(Event.slug == "shared"))
         registration = services.submit_registration(event, delegate(1))
-        services.verify_registration(make_verification_token(registration.id, registration.email))
+        services.verify_registration(
+            make_verification_token(registration.id, registration.email, registration.manage_nonce)
+        )
     assert "1 of the 26" in client.get(f"{forum}/").get_data(as_text=True)
 
 
