@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from builders import delegate, make_event, make_session, open_registration
 from calendar_checks import calendar_property, check_calendar
 from conftest import delivered, text_of
+from ical.calendar_stream import IcsCalendarStream
 
 from amf.calendar_uids import event_uid, session_uid
 from amf.events.agenda import SessionData, cancel_session, update_session
@@ -117,7 +118,9 @@ def _sent(app, registration_id, after_id=0) -> list[tuple[str, list[tuple[str, s
             parts = [p for p in email.walk() if p.get_content_type() == "text/calendar"]
             objects = []
             for part in parts:
-                calendar = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+                body = part.get_payload(decode=True)
+                IcsCalendarStream.calendar_from_ics(body.decode("utf-8"))  # a second parser
+                calendar = icalendar.Calendar.from_ical(body)
                 [vevent] = calendar.walk("VEVENT")  # one iTIP object, one UID
                 assert part.get_param("method") == calendar["METHOD"]
                 objects.append(
