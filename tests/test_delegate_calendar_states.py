@@ -21,6 +21,7 @@ from amf.mail.models import OutboxMessage
 from amf.organiser import event_admin
 from amf.registration import services
 from amf.registration.models import Registration, RegistrationStatus, SessionSignup
+from amf.registration.states import organiser
 from amf.registration.tokens import InvalidLink, make_verification_token
 
 # ---------------------------------------------------------------- the forum and its people
@@ -215,7 +216,9 @@ def test_awaiting_approval_and_rejected_hold_nothing(app, client, tmp_path):
     registration_id = _register(app, ids, 1, "a")
     assert _feed(app, client, tmp_path, registration_id) == {}
     with app.app_context():
-        services.reject_registration(_registration(registration_id), "organiser@amf.test")
+        services.reject_registration(
+            _registration(registration_id), organiser("organiser@amf.test")
+        )
     assert _feed(app, client, tmp_path, registration_id) == {}
     sent = _sent(app, registration_id)
     assert [t for t, _ in sent] == [

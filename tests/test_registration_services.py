@@ -22,6 +22,7 @@ from amf.registration.models import (
     RegistrationStatus,
     SignupStatus,
 )
+from amf.registration.states import organiser
 from amf.registration.tokens import ExpiredLink, InvalidLink, make_verification_token
 
 
@@ -113,7 +114,7 @@ def test_once_approved_name_category_and_delegation_stay_as_approved(seeded):
         registration = _register_and_verify(event, 1)
         # Before the decision the delegate may still correct anything.
         services.update_details(registration, delegate(1, category=DelegateCategory.OBSERVER))
-        services.approve_registration(registration, "organiser@amf.test")
+        services.approve_registration(registration, organiser("organiser@amf.test"))
         assert registration.identity_locked
 
         approved = {"category": DelegateCategory.OBSERVER}
@@ -262,15 +263,17 @@ def test_approval_mode(event):
     waiting = _register_and_verify(event, 1)
     assert waiting.status == RegistrationStatus.AWAITING_APPROVAL
     assert _templates_sent_to("delegate1@example.org")[-1] == "registration/awaiting_approval"
-    services.approve_registration(waiting, actor="organiser@amf.test")
+    services.approve_registration(waiting, actor=organiser("organiser@amf.test"))
     assert waiting.status == RegistrationStatus.CONFIRMED
     declined = _register_and_verify(event, 2)
-    services.reject_registration(declined, actor="organiser@amf.test", reason="Duplicate delegate")
+    services.reject_registration(
+        declined, actor=organiser("organiser@amf.test"), reason="Duplicate delegate"
+    )
     assert declined.status == RegistrationStatus.REJECTED
     rejection = _mail_to("delegate2@example.org")[-1]
     assert "Duplicate delegate" in text_of(delivered(rejection))
     with pytest.raises(services.RegistrationError):
-        services.approve_registration(declined, actor="organiser@amf.test")
+        services.approve_registration(declined, actor=organiser("organiser@amf.test"))
 
 
 def test_officer_registers_as_themselves(event):

@@ -13,24 +13,11 @@ from amf.events.models import AgendaSession
 from amf.extensions import db
 from amf.mail.invitations import InvitationMethod, invitation_attachment
 from amf.mail.services import RelatedObject, queue_templated_message
+from amf.registration.addresses import manage_url, personal_feed_url, verification_url
 from amf.registration.calendar_rule import seated_sessions
 from amf.registration.models import Registration, RegistrationStatus, SignupStatus
 from amf.registration.queues import event_waiting_position, waiting_positions
-from amf.registration.tokens import make_verification_token
 from amf.urls import absolute_url
-
-
-def _manage_url(registration: Registration) -> str:
-    from amf.registration.services import manage_token
-
-    return absolute_url("registration.manage", token=manage_token(registration))
-
-
-def _calendar_url(registration: Registration) -> str | None:
-    """The delegate's personal calendar feed (a https:// address any calendar can subscribe to)."""
-    from amf.calendar.links import personal_feed_url
-
-    return personal_feed_url(registration)
 
 
 @dataclass(frozen=True)
@@ -74,8 +61,8 @@ def _context(registration: Registration) -> dict:
         "registration": registration,
         "event": event,
         "recipient_name": registration.display_name,
-        "manage_url": _manage_url(registration),
-        "calendar_url": _calendar_url(registration),
+        "manage_url": manage_url(registration),
+        "calendar_url": personal_feed_url(registration),
         "event_url": absolute_url("events.event_page", slug=event.slug),
         "signups": registration.active_signups,
         "waiting_positions": waiting_positions(registration),
@@ -164,8 +151,7 @@ def _event_invitation(registration: Registration, method: InvitationMethod):
 
 def verification_requested(registration: Registration) -> None:
     """Ask the delegate to confirm their address."""
-    token = make_verification_token(registration.id, registration.email, registration.manage_nonce)
-    _send("verify", registration, verify_url=absolute_url("registration.verify", token=token))
+    _send("verify", registration, verify_url=verification_url(registration))
 
 
 def confirmed(registration: Registration, promoted: bool = False, resent: bool = False) -> None:

@@ -24,6 +24,7 @@ from amf.registration.models import (
     SessionSignup,
     SignupStatus,
 )
+from amf.registration.states import SYSTEM
 
 
 def seats_taken(event: Event) -> int:
@@ -94,20 +95,15 @@ def admit(event: Event, registration: Registration, now: datetime) -> None:
     if event.capacity is None or seats_taken(event) < event.capacity:
         confirm(registration, now)
     else:
-        registration.set_status(RegistrationStatus.WAITLISTED, now)
-        registration.waitlisted_at = now
-        registration.log("waitlisted", "system")
+        registration.waitlist(now)
         notifications.waitlisted(registration)
 
 
 def confirm(registration: Registration, now: datetime, promoted: bool = False) -> None:
     """Give the delegate their seat and their sessions' seats, and tell them."""
-    registration.set_status(RegistrationStatus.CONFIRMED, now)
-    if registration.confirmed_at is None:
-        registration.confirmed_at = now
+    registration.confirm(now, promoted)
     for signup in registration.active_signups:
         allocate_signup(signup, now)
-    registration.log("promoted from the waiting list" if promoted else "confirmed", "system")
     notifications.confirmed(registration, promoted=promoted)
 
 
@@ -176,7 +172,7 @@ def promote_session_queue(session: AgendaSession, now: datetime) -> None:
             return
         following.status = SignupStatus.CONFIRMED
         db.session.flush()
-        following.registration.log("promoted in a session", "system", session.title)
+        following.registration.log("promoted in a session", SYSTEM, session.title)
         notifications.session_promoted(following.registration, session)
 
 

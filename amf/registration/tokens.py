@@ -6,9 +6,13 @@ import base64
 import hashlib
 import hmac
 import secrets
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+if TYPE_CHECKING:
+    from amf.registration.models import Registration
 
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 _VERIFY_SALT = "amf.registration.verify-email"
@@ -45,6 +49,16 @@ def derive_token(purpose: str, nonce: str) -> str:
     key = current_app.config["SECRET_KEY"].encode("utf-8")
     digest = hmac.new(key, f"{purpose}:{nonce}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def manage_token(registration: Registration) -> str:
+    """The token of the registration's manage link."""
+    return derive_token("manage", registration.manage_nonce)
+
+
+def calendar_token(registration: Registration) -> str:
+    """The token of the registration's personal calendar feed."""
+    return derive_token("calendar", registration.calendar_nonce)
 
 
 def new_reference() -> str:
