@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from amf.cities.models import Officer, PilotCity
@@ -273,7 +274,7 @@ class Registration(db.Model):
         """Whether the delegate says they are one of the city's listed officers."""
         return self.officer_id is not None
 
-    @property
+    @hybrid_property
     def officer_confirmed(self) -> bool:
         """Whether that claim is proven: the officer's email on record is the address this
         registration verified. Anyone can pick an officer's name; organisers see which is which.
@@ -283,6 +284,19 @@ class Registration(db.Model):
             bool(officer_email)
             and self.verified_at is not None
             and (officer_email == self.email.lower())
+        )
+
+    @officer_confirmed.inplace.expression
+    @classmethod
+    def _officer_confirmed_sql(cls) -> sa.ColumnElement[bool]:
+        """The same rule in SQL, for queries over many registrations."""
+        return sa.and_(
+            cls.verified_at.is_not(None),
+            sa.exists().where(
+                Officer.id == cls.officer_id,
+                sa.func.trim(sa.func.coalesce(Officer.email, "")) != "",
+                sa.func.lower(sa.func.trim(Officer.email)) == sa.func.lower(cls.email),
+            ),
         )
 
     @property
