@@ -69,8 +69,9 @@ def delegation_overview(event: Event) -> list[Delegation]:
     officers: dict[int, set[int]] = defaultdict(set)
     claims: dict[int, set[int]] = defaultdict(set)
     for city_id, officer_id, confirmed in db.session.execute(
-        sa.select(Registration.city_id, Registration.officer_id, Registration.officer_confirmed)
-        .where(
+        sa.select(
+            Registration.city_id, Registration.officer_id, Registration.officer_confirmed
+        ).where(
             Registration.event_id == event.id,
             Registration.officer_id.is_not(None),
             Registration.status.in_(ACTIVE_STATUSES),
