@@ -7,10 +7,10 @@ from flask_login import current_user
 
 from amf.accounts.access import STAFF, requires
 from amf.events import agenda as agenda_service
-from amf.events.models import AgendaSession
+from amf.events.models import AgendaSession, SessionKind
 from amf.extensions import db
 from amf.notices.services import pending_runs
-from amf.organiser import agenda_csv, bp, forms
+from amf.organiser import agenda_csv, agenda_import, bp, forms
 from amf.organiser.agenda_grid import agenda_grid
 from amf.organiser.views.events import event_or_404
 
@@ -161,11 +161,11 @@ def import_agenda(event_id: int):
     preview = text = None
     if form.validate_on_submit():
         try:
-            text = agenda_csv.decode_upload(form.file.data.read())
+            text = agenda_import.decode_upload(form.file.data.read())
         except UnicodeDecodeError:
             form.form_errors.append("Save the file as CSV UTF-8 and try again.")
         else:
-            preview = agenda_csv.preview_import(event, text)
+            preview = agenda_import.preview_import(event, text)
     status = 422 if request.method == "POST" and (preview is None or not preview.ok) else 200
     return render_template(
         "organiser/import.html",
@@ -174,23 +174,34 @@ def import_agenda(event_id: int):
         preview=preview,
         csv_text=text,
         confirm_form=forms.ConfirmForm(),
+        kinds=list(SessionKind),
+        actions=agenda_import.RowAction,
     ), status
 
 
 @bp.post("/events/<int:event_id>/agenda/import/confirm")
 @requires(*STAFF)
 def confirm_import(event_id: int):
-    """Import the previewed file, all rows or none."""
+    """Import the previewed file: new rows created, changed ones updated, the rest left be."""
     event = event_or_404(event_id)
     if forms.ConfirmForm().validate_on_submit():
         try:
-            count = agenda_csv.import_sessions(
-                event, request.form.get("csv_text", ""), current_user
+            result = agenda_import.import_sessions(
+                event,
+                request.form.get("csv_text", ""),
+                current_user,
+                revision=request.form.get("revision", None, type=int),
             )
-        except ValueError as exc:
+        except agenda_import.ImportRefused as exc:
             flash(str(exc), "error")
             return redirect(url_for(".import_agenda", event_id=event.id), code=303)
-        flash(f"Imported {count} session(s).", "info")
+        flash(
+            f"Imported: {result.created} new, {result.updated} updated, "
+            f"{result.unchanged} unchanged session(s).",
+            "info",
+        )
+        if result.notified:
+            flash(f"{result.notified} signed-up delegate(s) are being sent the update.", "info")
     return redirect(url_for(".agenda", event_id=event.id), code=303)
 
 
@@ -201,7 +212,7 @@ def export_agenda(event_id: int):
     event = event_or_404(event_id)
     return Response(
         agenda_csv.export_agenda(event),
-        mimetype="text/csv",
+        content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{event.slug}-agenda.csv"'},
     )
 
