@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from amf.accounts.access import STAFF, requires
@@ -12,6 +12,7 @@ from amf.extensions import db
 from amf.notices.services import pending_runs
 from amf.organiser import agenda_csv, agenda_import, bp, forms
 from amf.organiser.agenda_grid import agenda_grid
+from amf.organiser.spreadsheet import download
 from amf.organiser.views.events import event_or_404
 
 
@@ -210,11 +211,7 @@ def confirm_import(event_id: int):
 def export_agenda(event_id: int):
     """The agenda as CSV."""
     event = event_or_404(event_id)
-    return Response(
-        agenda_csv.export_agenda(event),
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{event.slug}-agenda.csv"'},
-    )
+    return download(agenda_csv.export_agenda(event), f"{event.slug}-agenda.csv")
 
 
 def _attach_errors(form: forms.SessionForm, exc: agenda_service.AgendaError) -> None:
