@@ -94,3 +94,39 @@ def test_instants_are_stored_in_utc(app):
         entry = record("cli", "test", "session", 1, changes={"at": [None, moment]})
         db.session.commit()
         assert entry.changes == {"at": [None, "2031-03-10T07:00:00+00:00"]}
+
+
+def test_a_corrected_category_is_logged_by_its_label(seeded):
+    from builders import delegate, open_registration
+
+    from amf.cities.models import PilotCity
+    from amf.registration.models import DelegateCategory
+    from amf.registration.services import submit_registration, verify_registration
+    from amf.registration.tokens import make_verification_token
+
+    app = seeded
+    with app.app_context():
+        event = open_registration(make_event())
+        db.session.commit()
+        registration = submit_registration(
+            event, delegate(1, category=DelegateCategory.CHIEF_SMART_CITY_OFFICER)
+        )
+        verify_registration(make_verification_token(registration.id, registration.email))
+        hanoi = db.session.scalar(sa.select(PilotCity.id).where(PilotCity.slug == "hanoi"))
+        url = f"/organiser/events/{event.id}/registrations/{registration.id}"
+    client = signed_in(app, Role.ADMIN)
+    form = {
+        "csrf_token": csrf_from(client, url),
+        "given_names": "Đức Chung",
+        "family_name": "Nguyễn",
+        "category": "head_of_city",
+        "city": str(hanoi),
+        "officer_id": "",
+    }
+    assert client.post(f"{url}/details", data=form).status_code == 303
+    changes = _changes(client.get("/organiser/audit/").text)
+    assert changes["category"] == (
+        "Chief Smart City Officer",
+        "Head of city (mayor, governor, deputy)",
+    )
+    assert changes["given_names"] == ("Delegate 1", "Đức Chung")

@@ -246,6 +246,7 @@ def correct_details(registration: Registration, details, actor) -> Registration:
         "registration",
         registration.id,
         f"{registration.reference} {registration.display_name}",
+        _corrections(registration, details),
     )
     try:
         return registration_services.update_details(
@@ -254,6 +255,30 @@ def correct_details(registration: Registration, details, actor) -> Registration:
     except Exception:
         db.session.rollback()
         raise
+
+
+# What a badge and the delegation lists show, old and new. Needs and phone numbers stay out
+# of the log (the registration's own history names every field changed).
+_SHOWN_IN_AUDIT = ("honorific", "given_names", "family_name", "position", "organisation")
+
+
+def _corrections(registration: Registration, details) -> dict[str, list]:
+    """The corrected details as {field: [old, new]}, categories by their labels."""
+    changes = {
+        name: [getattr(registration, name), getattr(details, name).strip()]
+        for name in _SHOWN_IN_AUDIT
+        if getattr(registration, name) != getattr(details, name).strip()
+    }
+    if registration.category != details.category:
+        changes["category"] = [
+            registration.category.label,
+            DelegateCategory(details.category).label,
+        ]
+    if registration.city_id != details.city_id:
+        old = registration.city.name if registration.city else "another organisation"
+        new = db.session.get(PilotCity, details.city_id) if details.city_id else None
+        changes["city"] = [old, new.name if new else "another organisation"]
+    return changes
 
 
 def resend_confirmation(registration: Registration, actor: Actor) -> Registration:
