@@ -196,10 +196,11 @@ def test_a_file_without_ids_matches_sessions_by_title_day_and_start(seeded):
     _, rows = _export(client, event_id)
     plain = ["title", "day", "start", "end", "room", "track", "speakers", "description"]
     rows[0]["description"] = "Doors open at 08:30."
-    text = _to_csv(plain, [{k: r[k] for k in plain} for r in rows])
+    text = _to_csv([*plain, "notes"], [{k: r[k] for k in plain} for r in rows])
     preview = _upload(client, event_id, text)
     assert f"{len(rows) - 1} unchanged, 1 updated, 0 new" in preview.text
     assert "description changed" in preview.text
+    assert "Not read: the column(s) notes." in preview.text
     # A session moved without its id is a new row, and the preview says there is one already.
     rows[1]["start"] = "07:00"
     text = _to_csv(plain, [{k: r[k] for k in plain} for r in rows])

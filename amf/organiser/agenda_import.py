@@ -63,6 +63,7 @@ class ImportPreview:
     problems: list[str] = field(default_factory=list)
     revision: int = 0  # the agenda's revision the preview was made against
     left_out: int = 0  # sessions of the agenda no row names; the import leaves them alone
+    ignored: list[str] = field(default_factory=list)  # columns the import does not read
 
     @property
     def ok(self) -> bool:
@@ -125,7 +126,13 @@ def preview_import(event: Event, text: str) -> ImportPreview:
         rows.append(row)
     if not rows:
         return ImportPreview([], ["The file has no sessions."])
-    return ImportPreview(rows, revision=revision, left_out=len(set(by_id) - set(claimed)))
+    known = {*COLUMNS, *OPTIONAL_COLUMNS}
+    return ImportPreview(
+        rows,
+        revision=revision,
+        left_out=len(set(by_id) - set(claimed)),
+        ignored=[h for h in header if h and h not in known],
+    )
 
 
 def _natural_key(event: Event, session: AgendaSession) -> tuple:
