@@ -36,6 +36,18 @@ def _practice_event(app) -> int:
         return event.id
 
 
+def _workshop_with_two_delegates(app, event_id: int) -> int:
+    """The first workshop taking sign-ups, with two delegates holding seats in it."""
+    with app.app_context():
+        workshop = db.session.scalars(
+            sa.select(AgendaSession).where(
+                AgendaSession.event_id == event_id, AgendaSession.takes_signups.is_(True)
+            )
+        ).first()
+        signed_up_delegates(workshop.event, workshop, 2)
+        return workshop.id
+
+
 def _database_state(app) -> dict[str, list]:
     """Every row of the agenda, its event and the notices and emails, as plain tuples."""
     with app.app_context():
@@ -88,13 +100,8 @@ def _revision(app, event_id: int) -> int:
 def test_importing_the_agenda_export_changes_nothing_and_says_so(seeded):
     app = seeded
     event_id = _practice_event(app)
+    _workshop_with_two_delegates(app, event_id)
     with app.app_context():
-        workshop = db.session.scalars(
-            sa.select(AgendaSession).where(
-                AgendaSession.event_id == event_id, AgendaSession.takes_signups.is_(True)
-            )
-        ).first()
-        signed_up_delegates(workshop.event, workshop, 2)
         total = db.session.scalar(
             sa.select(sa.func.count()).where(AgendaSession.event_id == event_id)
         )
@@ -116,14 +123,10 @@ def test_importing_the_agenda_export_changes_nothing_and_says_so(seeded):
 def test_a_changed_row_updates_its_session_and_its_delegates_are_told(seeded):
     app = seeded
     event_id = _practice_event(app)
+    workshop_id = _workshop_with_two_delegates(app, event_id)
     with app.app_context():
-        workshop = db.session.scalars(
-            sa.select(AgendaSession).where(
-                AgendaSession.event_id == event_id, AgendaSession.takes_signups.is_(True)
-            )
-        ).first()
-        signed_up_delegates(workshop.event, workshop, 2)
-        workshop_id, revision = workshop.id, workshop.revision
+        workshop = db.session.get(AgendaSession, workshop_id)
+        revision = workshop.revision
         capacity, speakers = workshop.capacity, {s.id for s in workshop.speakers}
         count = db.session.scalar(sa.select(sa.func.count(AgendaSession.id)))
     client = signed_in(app, Role.ORGANISER)
