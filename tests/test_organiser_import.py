@@ -250,3 +250,23 @@ def test_a_preview_made_before_the_agenda_changed_is_not_imported(seeded):
     assert "The agenda changed since the preview" in response.text
     with app.app_context():
         assert db.session.get(AgendaSession, int(rows[0]["id"])).title == title
+
+
+def test_text_the_export_protects_from_spreadsheets_reads_back_as_it_was(seeded):
+    """The export writes "'- item" so Excel runs no formula; the import reads "- item"."""
+    app = seeded
+    event_id = _practice_event(app)
+    client = signed_in(app, Role.ORGANISER)
+    _, rows = _export(client, event_id)
+    with app.app_context():
+        session = db.session.get(AgendaSession, int(rows[0]["id"]))
+        session.title = "+62: Indonesia's cities"
+        session.description = "Topics:\n- mobility\n- water, -2% losses\n@ the venue"
+        db.session.commit()
+    header, rows = _export(client, event_id)
+    assert rows[0]["title"].startswith("'+62") and "\n'- mobility" in rows[0]["description"]
+    # Saved again by a spreadsheet: clock times lose their leading zero.
+    for row in rows:
+        row["start"] = row["start"].removeprefix("0")
+    preview = _upload(client, event_id, _to_csv(header, rows))
+    assert f"{len(rows)} unchanged, 0 updated, 0 new" in preview.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, time
 
@@ -15,6 +16,7 @@ COLUMNS = ("title", "day", "start", "end", "room", "track", "speakers", "descrip
 OPTIONAL_COLUMNS = ("kind", "status", "signups", "capacity", "id")
 REQUIRED_COLUMNS = ("title", "day", "start", "end")
 NEW_SESSION_KIND = SessionKind.PANEL
+_CLOCK = re.compile(r"(\d{1,2}):(\d\d)(?::(\d\d))?")
 _YES, _NO = ("yes", "y", "true", "1"), ("no", "n", "false", "0")
 
 
@@ -108,9 +110,8 @@ def parse_keys(values: dict[str, str]) -> ParsedRow:
     except ValueError:
         parsed.errors.append("day: use YYYY-MM-DD.")
     for name in ("start", "end"):
-        try:
-            setattr(parsed, name, time.fromisoformat(values[name]))
-        except ValueError:
+        setattr(parsed, name, _clock(values[name]))
+        if getattr(parsed, name) is None:
             parsed.errors.append(f"{name}: use HH:MM.")
     if values.get("id"):
         if values["id"].isdigit() and len(values["id"]) < 10:
@@ -123,6 +124,17 @@ def parse_keys(values: dict[str, str]) -> ParsedRow:
         except ValueError:
             parsed.errors.append("status: “scheduled” or “cancelled”.")
     return parsed
+
+
+def _clock(value: str) -> time | None:
+    """'09:00', or '9:00' and '09:00:00' as a spreadsheet may save it."""
+    match = _CLOCK.fullmatch(value)
+    if match is None:
+        return None
+    hour, minute, second = (int(part or 0) for part in match.groups())
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return time(hour, minute, second)
 
 
 def build_data(

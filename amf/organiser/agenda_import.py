@@ -28,6 +28,7 @@ from amf.organiser.agenda_csv import (
     parse_keys,
     session_data,
 )
+from amf.organiser.spreadsheet import read_cell
 from amf.timezones import to_local
 
 MAX_ROWS = 2000
@@ -117,7 +118,7 @@ def preview_import(event: Event, text: str) -> ImportPreview:
     for number, raw in enumerate(reader, start=2):
         if len(rows) >= MAX_ROWS:
             return ImportPreview(rows, [f"Import at most {MAX_ROWS} sessions at a time."])
-        values = {c: (raw.get(c) or "").strip() for c in (*COLUMNS, *present)}
+        values = {c: read_cell(raw.get(c) or "").strip() for c in (*COLUMNS, *present)}
         row = _check_row(event, number, values, lookups, by_id, by_key)
         if row.session is not None:
             if row.session.id in claimed:

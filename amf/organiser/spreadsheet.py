@@ -42,6 +42,15 @@ def csv_cell(value) -> str | int | float:
     return _FORMULA_AFTER_SEPARATOR.sub(r"\1'\2", cell) if isinstance(cell, str) else cell
 
 
+_NEUTRALISED = re.compile(r"(^|[;,\t\r\n]\s*)'([=+\-@\t\r])")
+
+
+def read_cell(text: str) -> str:
+    """A value as written before csv_cell neutralised it, so an exported file reads back
+    as the data it came from (a description's "- item" lines, a title starting with "+")."""
+    return _NEUTRALISED.sub(r"\1\2", text)
+
+
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     """UTF-8 with a BOM, so Excel shows Vietnamese, Thai and Burmese names as written.
 
