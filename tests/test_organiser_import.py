@@ -204,6 +204,12 @@ def test_a_file_without_ids_matches_sessions_by_title_day_and_start(seeded):
     assert f"{len(rows) - 1} unchanged, 1 updated, 0 new" in preview.text
     assert "description changed" in preview.text
     assert "Not read: the column(s) notes." in preview.text
+    # Columns left out keep what the sessions have: rooms, speakers, kinds, seats.
+    minimal = ["title", "day", "start", "end"]
+    preview = _upload(
+        client, event_id, _to_csv(minimal, [{k: r[k] for k in minimal} for r in rows])
+    )
+    assert f"{len(rows)} unchanged, 0 updated, 0 new" in preview.text
     # A session moved without its id is a new row, and the preview says there is one already.
     rows[1]["start"] = "07:00"
     text = _to_csv(plain, [{k: r[k] for k in plain} for r in rows])

@@ -149,19 +149,20 @@ def build_data(
     Adds to ``parsed.errors`` and returns None when the row cannot be saved.
     """
     errors = parsed.errors
-    room_id = _named(values["room"], lookups.rooms, "room", errors)
-    track_id = _named(values["track"], lookups.tracks, "track", errors)
-    speaker_ids = [
-        _named(name, lookups.speakers, "speakers", errors)
-        for name in filter(None, (n.strip() for n in values["speakers"].split(";")))
-    ]
-    kind = _kind(values.get("kind"), errors) or (current.kind if current else NEW_SESSION_KIND)
+    kept = current or SessionData("", parsed.day, parsed.start, parsed.end, NEW_SESSION_KIND)
+    room_id, track_id, speaker_ids = kept.room_id, kept.track_id, kept.speaker_ids
+    if "room" in values:
+        room_id = _named(values["room"], lookups.rooms, "room", errors)
+    if "track" in values:
+        track_id = _named(values["track"], lookups.tracks, "track", errors)
+    if "speakers" in values:
+        names = filter(None, (n.strip() for n in values["speakers"].split(";")))
+        speaker_ids = [_named(name, lookups.speakers, "speakers", errors) for name in names]
+    kind = _kind(values.get("kind"), errors) or kept.kind
     takes_signups = _yes_no(values.get("signups"), errors)
     if takes_signups is None:
-        takes_signups = current.takes_signups if current else False
-    capacity = current.capacity if current else None
-    if "capacity" in values:
-        capacity = _capacity(values["capacity"], errors)
+        takes_signups = kept.takes_signups
+    capacity = _capacity(values["capacity"], errors) if "capacity" in values else kept.capacity
     if errors:
         return None
     data = SessionData(
@@ -170,7 +171,7 @@ def build_data(
         start=parsed.start,
         end=parsed.end,
         kind=kind,
-        description=values["description"],
+        description=values.get("description", kept.description),
         room_id=room_id,
         track_id=track_id,
         speaker_ids=sorted(set(speaker_ids)),

@@ -106,7 +106,7 @@ def preview_import(event: Event, text: str) -> ImportPreview:
             [], [f"The first line must name the columns; missing: {', '.join(missing)}."]
         )
     reader.fieldnames = header
-    present = [c for c in OPTIONAL_COLUMNS if c in header]
+    present = [c for c in (*COLUMNS, *OPTIONAL_COLUMNS) if c in header]
     lookups = Lookups.of(event)
     sessions = load_sessions(event)
     by_id = {s.id: s for s in sessions}
@@ -118,7 +118,7 @@ def preview_import(event: Event, text: str) -> ImportPreview:
     for number, raw in enumerate(reader, start=2):
         if len(rows) >= MAX_ROWS:
             return ImportPreview(rows, [f"Import at most {MAX_ROWS} sessions at a time."])
-        values = {c: read_cell(raw.get(c) or "").strip() for c in (*COLUMNS, *present)}
+        values = {c: read_cell(raw.get(c) or "").strip() for c in present}
         row = _check_row(event, number, values, lookups, by_id, by_key)
         if row.session is not None:
             if row.session.id in claimed:
