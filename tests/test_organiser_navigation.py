@@ -67,7 +67,7 @@ def test_every_link_a_role_is_shown_answers_200(seeded, role, start, shown, hidd
     assert shown <= labels and not hidden & labels, labels
     desk = client.get(f"/organiser/checkin/{event_id}")
     assert desk.status_code == 200
-    assert f"/organiser/checkin/{event_id}" in _nav_links(desk.text)
+    assert "/organiser/checkin/" in _nav_links(desk.text)
     pages = _crawl(client, start)
     pages |= _crawl(client, f"/organiser/checkin/{event_id}")
     if role is not Role.CHECKIN:
