@@ -182,3 +182,15 @@ def signed_up_delegates(event, session, count: int) -> None:
         ],
     )
     db.session.commit()
+
+
+def verified_registration(event: Event, n: int = 1, **fields) -> int:
+    """A delegate who registered and followed the verification link; returns its id."""
+    from amf.registration.services import submit_registration, verify_registration
+    from amf.registration.tokens import make_verification_token
+
+    registration = submit_registration(event, delegate(n, **fields))
+    verify_registration(
+        make_verification_token(registration.id, registration.email, registration.manage_nonce)
+    )
+    return registration.id

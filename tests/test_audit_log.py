@@ -97,23 +97,20 @@ def test_instants_are_stored_in_utc(app):
 
 
 def test_a_corrected_category_is_logged_by_its_label(seeded):
-    from builders import delegate, open_registration
+    from builders import open_registration, verified_registration
 
     from amf.cities.models import PilotCity
     from amf.registration.models import DelegateCategory
-    from amf.registration.services import submit_registration, verify_registration
-    from amf.registration.tokens import make_verification_token
 
     app = seeded
     with app.app_context():
         event = open_registration(make_event())
         db.session.commit()
-        registration = submit_registration(
-            event, delegate(1, category=DelegateCategory.CHIEF_SMART_CITY_OFFICER)
+        registration_id = verified_registration(
+            event, category=DelegateCategory.CHIEF_SMART_CITY_OFFICER
         )
-        verify_registration(make_verification_token(registration.id, registration.email))
         hanoi = db.session.scalar(sa.select(PilotCity.id).where(PilotCity.slug == "hanoi"))
-        url = f"/organiser/events/{event.id}/registrations/{registration.id}"
+        url = f"/organiser/events/{event.id}/registrations/{registration_id}"
     client = signed_in(app, Role.ADMIN)
     form = {
         "csrf_token": csrf_from(client, url),

@@ -7,15 +7,13 @@ import io
 import re
 from datetime import datetime
 
-from builders import delegate, make_event, make_session, open_registration
+from builders import make_event, make_session, open_registration, verified_registration
 from openpyxl import load_workbook
 from organiser_support import signed_in
 
 from amf.accounts.models import Role
 from amf.extensions import db
 from amf.registration.models import DelegateCategory, Registration
-from amf.registration.services import submit_registration, verify_registration
-from amf.registration.tokens import make_verification_token
 
 
 def _event_with_a_cscos_registration(app) -> tuple[int, int, str, int]:
@@ -23,11 +21,10 @@ def _event_with_a_cscos_registration(app) -> tuple[int, int, str, int]:
         event = open_registration(make_event())
         session = make_session(event)
         db.session.commit()
-        registration = submit_registration(
-            event, delegate(1, category=DelegateCategory.CHIEF_SMART_CITY_OFFICER)
+        registration_id = verified_registration(
+            event, category=DelegateCategory.CHIEF_SMART_CITY_OFFICER
         )
-        verify_registration(make_verification_token(registration.id, registration.email))
-        return event.id, registration.id, event.slug, session.id
+        return event.id, registration_id, event.slug, session.id
 
 
 def _local_registered_at(app, registration_id: int) -> datetime:

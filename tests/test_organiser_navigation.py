@@ -7,13 +7,11 @@ import re
 from collections import deque
 
 import pytest
-from builders import delegate, make_event, make_session, open_registration
+from builders import make_event, make_session, open_registration, verified_registration
 from organiser_support import signed_in
 
 from amf.accounts.models import Role
 from amf.extensions import db
-from amf.registration.services import submit_registration, verify_registration
-from amf.registration.tokens import make_verification_token
 
 NAV = re.compile(r'<nav class="(?:organiser-nav|event-nav)".*?</nav>', re.S)
 HREF = re.compile(r'href="(/organiser/[^"#]*)"')
@@ -25,8 +23,7 @@ def _event_with_a_delegate(app) -> int:
         event = open_registration(make_event())
         make_session(event, takes_signups=True)
         db.session.commit()
-        registration = submit_registration(event, delegate(1))
-        verify_registration(make_verification_token(registration.id, registration.email))
+        verified_registration(event)
         return event.id
 
 
