@@ -9,24 +9,16 @@ import time
 
 import icalendar
 import sqlalchemy as sa
-from builders import make_event, make_session
+from builders import make_event, make_session, signed_up_delegates
 from conftest import delivered, invitations_in
 from organiser_support import csrf_from, signed_in
 
 from amf.accounts.models import Role
-from amf.db import utcnow
 from amf.events.models import AgendaSession, Room, SessionStatus, Speaker
 from amf.extensions import db
 from amf.mail.models import OutboxMessage
 from amf.notices.models import NotificationRun
 from amf.notices.services import process_pending_runs
-from amf.registration.models import (
-    DelegateCategory,
-    Registration,
-    RegistrationStatus,
-    SessionSignup,
-    SignupStatus,
-)
 
 
 def _event_with_rooms(app):
@@ -166,63 +158,13 @@ def test_csv_import_previews_errors_then_imports_a_clean_file(app):
     ]
 
 
-def _signed_up_delegates(event, session, count: int) -> None:
-    """`count` confirmed delegates holding a seat in the session (bulk-inserted)."""
-    now = utcnow()
-    rows = [
-        dict(
-            event_id=event.id,
-            reference=f"R{n:07d}",
-            status=RegistrationStatus.CONFIRMED,
-            honorific="",
-            given_names=f"Delegate {n}",
-            family_name="Nguyễn",
-            email=f"d{n}@example.org",
-            phone="",
-            position="",
-            organisation="",
-            category=DelegateCategory.OBSERVER,
-            other_organisation="Org",
-            other_country="",
-            dietary_needs="",
-            accessibility_needs="",
-            consented_privacy_at=now,
-            listed_publicly=False,
-            manage_nonce=f"{n:032d}",
-            manage_token_hash=f"m{n:063d}",
-            calendar_nonce=f"{n:032d}",
-            calendar_token_hash=f"c{n:063d}",
-            created_at=now,
-            updated_at=now,
-            verify_by=now,
-            status_changed_at=now,
-        )
-        for n in range(count)
-    ]
-    db.session.execute(sa.insert(Registration), rows)
-    ids = db.session.scalars(sa.select(Registration.id).where(Registration.event_id == event.id))
-    db.session.execute(
-        sa.insert(SessionSignup),
-        [
-            dict(
-                registration_id=i,
-                session_id=session.id,
-                status=SignupStatus.CONFIRMED,
-                created_at=now,
-            )
-            for i in ids
-        ],
-    )
-    db.session.commit()
-
-
 def test_changing_a_session_for_2000_delegates_queues_2000_updates_without_blocking(app):
     with app.app_context():
         event = make_event()
         session = make_session(event, title="Closing plenary", takes_signups=True)
         db.session.commit()
         event_id, session_id, revision = event.id, session.id, session.revision
-        _signed_up_delegates(event, session, 2000)
+        signed_up_delegates(event, session, 2000)
     client = signed_in(app, Role.ORGANISER)
     url = f"/organiser/events/{event_id}/sessions/{session_id}"
     token = csrf_from(client, url)
@@ -261,7 +203,7 @@ def test_cancelling_a_session_sends_its_delegates_a_cancel(app):
         session = make_session(event, title="Site visit", takes_signups=True)
         db.session.commit()
         event_id, session_id = event.id, session.id
-        _signed_up_delegates(event, session, 3)
+        signed_up_delegates(event, session, 3)
     client = signed_in(app, Role.ORGANISER)
     token = csrf_from(client, f"/organiser/events/{event_id}/sessions/{session_id}")
     response = client.post(
@@ -285,7 +227,7 @@ def test_a_session_with_sign_ups_cannot_be_deleted_but_a_draft_one_can(app):
         draft = make_session(event, title="Draft idea", start="11:00", end="12:00")
         db.session.commit()
         event_id, taken_id, draft_id = event.id, taken.id, draft.id
-        _signed_up_delegates(event, taken, 1)
+        signed_up_delegates(event, taken, 1)
     client = signed_in(app, Role.ORGANISER)
     token = csrf_from(client, "/organiser/")
     client.post(
@@ -305,7 +247,7 @@ def test_cancelling_an_event_tells_registered_delegates_with_an_event_cancel(app
         session = make_session(event)
         db.session.commit()
         event_id, session_id = event.id, session.id
-        _signed_up_delegates(event, session, 2)
+        signed_up_delegates(event, session, 2)
     client = signed_in(app, Role.ORGANISER)
     token = csrf_from(client, f"/organiser/events/{event_id}/edit")
     response = client.post(
