@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from conftest import close_database, make_app, temporary_postgres_database
 
 from amf.extensions import db
+from amf.registration.models import ACTIVE_STATUSES
 
 
 def _upgrade_check_downgrade(url: str, tmp_path) -> None:
@@ -19,11 +22,53 @@ def _upgrade_check_downgrade(url: str, tmp_path) -> None:
     with app.app_context():
         tables = set(sa.inspect(db.engine).get_table_names())
         assert {"event", "agenda_session", "pilot_city", "officer", "alembic_version"} <= tables
+        _assert_foreign_key_indexes()
+        _assert_active_email_index()
     result = runner.invoke(args=["db", "downgrade", "base"])
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
     close_database(app)
+
+
+FILTERED_FOREIGN_KEYS = {
+    "speaker": "event_id",
+    "session_speaker": "speaker_id",
+    "agenda_session": ("room_id", "track_id"),
+    "notification_run": "event_id",
+}
+
+
+def _assert_foreign_key_indexes() -> None:
+    """Each foreign key the queries filter by leads an index."""
+    inspector = sa.inspect(db.engine)
+    for table, columns in FILTERED_FOREIGN_KEYS.items():
+        leading = {index["column_names"][0] for index in inspector.get_indexes(table)}
+        for column in (columns,) if isinstance(columns, str) else columns:
+            assert column in leading, (table, column)
+
+
+def _index_sql(name: str) -> str:
+    if db.engine.dialect.name == "sqlite":
+        query = "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :name"
+    else:
+        query = "SELECT indexdef FROM pg_indexes WHERE indexname = :name"
+    return db.session.scalar(sa.text(query), {"name": name})
+
+
+def _assert_active_email_index() -> None:
+    """Unique on (event_id, lower(email)) where the status is one of ACTIVE_STATUSES.
+
+    `flask db check` cannot see this: SQLite does not reflect expression indexes, and
+    neither dialect's comparison looks at an index's WHERE clause.
+    """
+    sql = _index_sql("uq_registration_active_email")
+    assert sql is not None, "uq_registration_active_email is missing"
+    columns, _, predicate = sql.partition(" WHERE ")
+    assert sql.startswith("CREATE UNIQUE INDEX"), sql
+    assert re.search(r"\(event_id, lower\(\(?email\)?(::text)?\)\)", columns), sql
+    assert set(re.findall(r"'(\w+)'", predicate)) == set(ACTIVE_STATUSES), sql
+    db.session.remove()
 
 
 def test_migrations_on_empty_sqlite(tmp_path):
