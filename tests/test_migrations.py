@@ -6,14 +6,18 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from conftest import close_database, make_app, temporary_postgres_database
+from conftest import opened_app, temporary_postgres_database
 
 from amf.extensions import db
 from amf.registration.models import ACTIVE_STATUSES
 
 
 def _upgrade_check_downgrade(url: str, tmp_path) -> None:
-    app = make_app(url, tmp_path)
+    with opened_app(url, tmp_path) as app:
+        _upgrade_check_downgrade_app(app)
+
+
+def _upgrade_check_downgrade_app(app) -> None:
     runner = app.test_cli_runner()
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
@@ -28,7 +32,6 @@ def _upgrade_check_downgrade(url: str, tmp_path) -> None:
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
-    close_database(app)
 
 
 FILTERED_FOREIGN_KEYS = {
@@ -84,15 +87,14 @@ def test_migrations_on_empty_postgresql(postgres_admin_url, tmp_path):
 def test_check_reports_drift_when_models_and_migrations_differ(tmp_path):
     """`flask db check` is a real check: a table missing from the database is reported."""
     url = f"sqlite:///{tmp_path / 'drift.sqlite3'}"
-    app = make_app(url, tmp_path)
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
-    with app.app_context():
-        db.session.execute(sa.text("DROP TABLE session_speaker"))
-        db.session.commit()
-    result = runner.invoke(args=["db", "check"])
-    assert result.exit_code != 0
-    close_database(app)
+    with opened_app(url, tmp_path) as app:
+        runner = app.test_cli_runner()
+        assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+        with app.app_context():
+            db.session.execute(sa.text("DROP TABLE session_speaker"))
+            db.session.commit()
+        result = runner.invoke(args=["db", "check"])
+        assert result.exit_code != 0
 
 
 def test_existing_registrations_survive_and_get_a_calendar_token_on_sqlite(tmp_path):
@@ -108,12 +110,16 @@ def test_existing_registrations_get_a_calendar_token_on_postgresql(postgres_admi
 
 def _upgrade_with_a_registration(url: str, tmp_path) -> None:
     """The migration that adds personal feeds gives rows already there a token the app accepts."""
+    with opened_app(url, tmp_path) as app:
+        _upgrade_app_with_a_registration(app, url)
+
+
+def _upgrade_app_with_a_registration(app, url: str) -> None:
     from datetime import UTC, datetime
 
     from amf.registration.models import Registration
     from amf.registration.services import calendar_token, get_by_calendar_token
 
-    app = make_app(url, tmp_path)
     runner = app.test_cli_runner()
     assert runner.invoke(args=["db", "upgrade", "7efa6805df70"]).exit_code == 0
     now = datetime(2030, 1, 1, tzinfo=UTC)
@@ -151,4 +157,3 @@ def _upgrade_with_a_registration(url: str, tmp_path) -> None:
         registration = db.session.scalars(sa.select(Registration)).one()
         assert len(registration.calendar_nonce) == 32
         assert get_by_calendar_token(calendar_token(registration)).id == registration.id
-    close_database(app)
