@@ -8,14 +8,17 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from smtp_server import free_port
@@ -160,3 +163,43 @@ def wait_until(condition, timeout: float, interval: float = 0.1) -> bool:
             return True
         time.sleep(interval)  # the pause between two polls, not a wait for something
     return bool(condition())
+
+
+@contextmanager
+def private_redis() -> Iterator[Path]:
+    """A redis-server of our own on a Unix socket (its path is yielded), stopped afterwards.
+
+    Nothing is shared with the machine's Redis, where another copy of the suite may count or
+    flush at the same time. Raises FileNotFoundError without the redis-server binary.
+    """
+    import redis
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise FileNotFoundError("redis-server is not installed (apt-get install redis-server)")
+    directory = Path(tempfile.mkdtemp(prefix="amf-redis-"))  # short: socket paths are limited
+    socket_path = directory / "redis.sock"
+    process = subprocess.Popen(  # noqa: S603 - the redis-server binary, our arguments
+        [binary, "--port", "0", "--unixsocket", str(socket_path), "--dir", str(directory),
+         "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    client = redis.Redis(unix_socket_path=str(socket_path), socket_timeout=10)
+
+    def answers() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"redis-server exited with {process.returncode}")
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+
+    try:
+        if not wait_until(answers, timeout=READY_TIMEOUT):
+            raise TimeoutError(f"redis-server on {socket_path} not ready after {READY_TIMEOUT}s")
+        yield socket_path
+    finally:
+        client.close()
+        terminate(process)
+        shutil.rmtree(directory, ignore_errors=True)

@@ -46,20 +46,29 @@ def _two_workers_send_each_once(app, url, tmp_path, settings, smtp_server) -> No
     reports: dict[str, DeliveryReport] = {}
     errors: list[BaseException] = []
 
-    def work(name: str) -> None:
+    def work(name: str, worker_app) -> None:
         try:
-            # its own engine and pool
-            with opened_app(url, tmp_path, **settings) as worker_app, worker_app.app_context():
+            with worker_app.app_context():
                 start.wait()
                 reports[name] = run_worker(once=True, worker_id=name)
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=work, args=(name,)) for name in ("w1", "w2")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    # Each worker has its own app, engine and pool, made here, one after the other: building
+    # apps in two threads at once can trip CPython 3.11's compile() of Werkzeug's URL rules
+    # ("SystemError: AST constructor recursion depth mismatch").
+    with (
+        opened_app(url, tmp_path, **settings) as first,
+        opened_app(url, tmp_path, **settings) as second,
+    ):
+        threads = [
+            threading.Thread(target=work, args=(name, worker_app))
+            for name, worker_app in (("w1", first), ("w2", second))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
 
     assert errors == []
     assert smtp_server.message_id_counts() == Counter(dict.fromkeys(queued, 1))
@@ -99,24 +108,26 @@ def _an_idle_worker_wakes(app, url, tmp_path, settings, smtp_server) -> None:
         passes.append(report.sent)
         idle.set()
 
-    def work() -> None:
-        with opened_app(url, tmp_path, **settings) as worker_app, worker_app.app_context():
+    def work(worker_app) -> None:
+        with worker_app.app_context():
             run_worker(stop=stop, poll_seconds=300, on_pass=on_pass)
 
-    worker = threading.Thread(target=work)
-    worker.start()
-    try:
-        assert idle.wait(120), "the worker never finished its first pass"
-        with app.app_context():
-            queue_message("delegate@example.com", "Wake up", "Body")
-            db.session.rollback()  # a rolled-back message wakes nobody and is not sent
-            message_id = queue_message("delegate@example.com", "Woken", "Body").message_id
-            db.session.commit()
-        # Well within the 300 s poll: only the NOTIFY can have woken the worker.
-        wait_until(lambda: smtp_server.received, timeout=120)
-    finally:
-        stop.set()
-        worker.join(timeout=60)
+    # The worker's own app is made in this thread (see the test above), then run in its own.
+    with opened_app(url, tmp_path, **settings) as worker_app:
+        worker = threading.Thread(target=work, args=(worker_app,))
+        worker.start()
+        try:
+            assert idle.wait(120), "the worker never finished its first pass"
+            with app.app_context():
+                queue_message("delegate@example.com", "Wake up", "Body")
+                db.session.rollback()  # a rolled-back message wakes nobody and is not sent
+                message_id = queue_message("delegate@example.com", "Woken", "Body").message_id
+                db.session.commit()
+            # Well within the 300 s poll: only the NOTIFY can have woken the worker.
+            wait_until(lambda: smtp_server.received, timeout=120)
+        finally:
+            stop.set()
+            worker.join(timeout=60)
     assert not worker.is_alive()
     assert smtp_server.message_id_counts() == Counter({message_id: 1})
     assert passes[0] == 0 and sum(passes) == 1
