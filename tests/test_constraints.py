@@ -102,7 +102,8 @@ def test_one_active_registration_per_event_and_address_whatever_its_case(seeded)
     from builders import delegate, open_registration
 
     from amf.registration import services
-    from amf.registration.models import ACTIVE_STATUSES, Registration, RegistrationStatus
+    from amf.registration.models import Registration, RegistrationStatus
+    from amf.registration.states import ACTIVE_STATUSES
 
     table = Registration.__table__
     with seeded.app_context():

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from conftest import opened_app, temporary_postgres_database
 
 from amf.extensions import db
-from amf.registration.models import ACTIVE_STATUSES
+from amf.registration.states import ACTIVE_STATUSES
 
 
 def _upgrade_check_downgrade(url: str, tmp_path) -> None:

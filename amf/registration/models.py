@@ -14,6 +14,7 @@ from amf.db import UTCDateTime, str_enum, utcnow
 from amf.events.models import AgendaSession, Event
 from amf.extensions import db
 from amf.registration.states import (
+    ACTIVE_STATUSES,
     DELEGATE,
     SYSTEM,
     Actor,

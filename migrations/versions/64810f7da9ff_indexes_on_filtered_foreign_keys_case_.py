@@ -6,7 +6,7 @@ The unique index on a registration's active address moves from the raw column to
 lower(email), the expression the lookups compare, so it is also case-insensitive.
 
 Revision ID: 64810f7da9ff
-Revises: 2e8c0f1d0ea5
+Revises: 5c1d2e3f4a6b
 Create Date: 2026-12-08 00:25:28.558937
 
 """
@@ -16,11 +16,11 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '64810f7da9ff'
-down_revision = '2e8c0f1d0ea5'
+down_revision = '5c1d2e3f4a6b'
 branch_labels = None
 depends_on = None
 
-# The active statuses as of this revision (amf.registration.models.ACTIVE_STATUSES then);
+# The active statuses as of this revision (amf.registration.states.ACTIVE_STATUSES then);
 # a migration keeps its own copy so that later changes to the model do not rewrite history.
 ACTIVE = "status IN ('pending_verification', 'confirmed', 'waitlisted', 'awaiting_approval')"
 
