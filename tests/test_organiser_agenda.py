@@ -5,12 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 
 import icalendar
 import sqlalchemy as sa
 from builders import make_event, make_session, signed_up_delegates
-from conftest import delivered, invitations_in
+from conftest import count_queries, delivered, invitations_in
 from organiser_support import csrf_from, signed_in
 
 from amf.accounts.models import Role
@@ -158,6 +157,9 @@ def test_csv_import_previews_errors_then_imports_a_clean_file(app):
     ]
 
 
+REQUEST_QUERY_BUDGET = 40  # statements of the request that hands a change to the worker (14 now)
+
+
 def test_changing_a_session_for_2000_delegates_queues_2000_updates_without_blocking(app):
     with app.app_context():
         event = make_event()
@@ -168,23 +170,24 @@ def test_changing_a_session_for_2000_delegates_queues_2000_updates_without_block
     client = signed_in(app, Role.ORGANISER)
     url = f"/organiser/events/{event_id}/sessions/{session_id}"
     token = csrf_from(client, url)
-    started = time.perf_counter()
-    response = client.post(
-        url,
-        data=_session_form(
-            token, title="Closing plenary", start="14:00", end="15:00", takes_signups="y"
-        ),
-    )
-    request_seconds = time.perf_counter() - started
+    with count_queries(app) as request_queries:
+        response = client.post(
+            url,
+            data=_session_form(
+                token, title="Closing plenary", start="14:00", end="15:00", takes_signups="y"
+            ),
+        )
     assert response.status_code == 303
-    assert request_seconds < 3, request_seconds
+    # The request records a notice run for the worker and queues nothing itself: a handful
+    # of statements, however many delegates (the fan-out's speed is for bench/, not a test).
+    assert request_queries.count < REQUEST_QUERY_BUDGET, request_queries.statements
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 0
-        started = time.perf_counter()
+        pending = db.session.scalars(sa.select(NotificationRun)).one()
+        assert (pending.finished_at, pending.queued) == (None, 0), "left to the worker"
+        db.session.remove()
         queued = process_pending_runs()
-        fan_out_seconds = time.perf_counter() - started
         assert queued == 2000
-        assert fan_out_seconds < 120, fan_out_seconds
         messages = db.session.scalars(sa.select(OutboxMessage)).all()
         assert len({m.recipient_emails[0] for m in messages}) == 2000
         run = db.session.scalars(sa.select(NotificationRun)).one()
@@ -194,7 +197,6 @@ def test_changing_a_session_for_2000_delegates_queues_2000_updates_without_block
         assert invite["METHOD"] == "REQUEST"
         assert str(vevent["UID"]).startswith(f"session-{session_id}@")
         assert int(vevent["SEQUENCE"]) > revision
-        print(f"\n2000 delegates: request {request_seconds:.2f}s, fan-out {fan_out_seconds:.2f}s")
 
 
 def test_cancelling_a_session_sends_its_delegates_a_cancel(app):

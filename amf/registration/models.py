@@ -14,6 +14,7 @@ from amf.db import UTCDateTime, str_enum, utcnow
 from amf.events.models import AgendaSession, Event
 from amf.extensions import db
 from amf.registration.states import (
+    ACTIVE_STATUSES,
     DELEGATE,
     SYSTEM,
     Actor,
@@ -76,18 +77,15 @@ class Registration(db.Model):
 
     __tablename__ = "registration"
     __table_args__ = (
-        # One active registration per event and email, enforced by the database.
+        # One active registration per event and address, whatever its case, enforced by the
+        # database; the lookups compare lower(email), so they can use this index.
         sa.Index(
             "uq_registration_active_email",
             "event_id",
-            "email",
+            sa.func.lower(sa.column("email")),
             unique=True,
-            sqlite_where=sa.text(
-                "status IN ('pending_verification', 'confirmed', 'waitlisted', 'awaiting_approval')"
-            ),
-            postgresql_where=sa.text(
-                "status IN ('pending_verification', 'confirmed', 'waitlisted', 'awaiting_approval')"
-            ),
+            sqlite_where=sa.column("status").in_([s.value for s in ACTIVE_STATUSES]),
+            postgresql_where=sa.column("status").in_([s.value for s in ACTIVE_STATUSES]),
         ),
         sa.Index("ix_registration_event_status", "event_id", "status"),
         sa.CheckConstraint(
