@@ -531,22 +531,21 @@ def test_a_delegates_calendar_matches_the_rule_at_every_step(smtp_app, smtp_serv
 
 def _wait_for_all_sent(app, smtp_server):
     """What the SMTP server received once every queued message went out (generous deadline)."""
-    import time
+    from live_processes import wait_until
 
     from amf.mail.delivery import deliver_messages
     from amf.mail.models import OutboxStatus
 
-    deadline = time.monotonic() + 60
-    while True:
+    def all_sent() -> bool:
         with app.app_context():
             deliver_messages()
             pending = db.session.scalar(
                 sa.select(sa.func.count()).where(OutboxMessage.status != OutboxStatus.SENT)
             )
-        if pending == 0 and len(smtp_server.received) >= _count_messages(app):
-            return smtp_server.received
-        assert time.monotonic() < deadline, f"{pending} messages not sent"
-        time.sleep(0.05)
+        return pending == 0 and len(smtp_server.received) >= _count_messages(app)
+
+    assert wait_until(all_sent, timeout=120), "queued messages were not all delivered"
+    return smtp_server.received
 
 
 def _count_messages(app) -> int:
