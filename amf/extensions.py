@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and attached to the app in create_app."""
 
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -20,5 +21,7 @@ csrf = CSRFProtect()
 mail = Mail()
 # Storage comes from RATELIMIT_STORAGE_URI: memory:// by default, redis://... in production.
 limiter = Limiter(key_func=get_remote_address)
+# Built feeds and pages shared between instances: CACHE_TYPE (RedisCache in production).
+cache = Cache()
 # Organiser sign-in; amf.accounts configures the loader and the login view.
 login_manager = LoginManager()

@@ -19,10 +19,13 @@ def rendered_page_cache() -> DocumentCache:
     return bounded_cache("amf_page_cache", "AMF_PAGE_CACHE_ENTRIES", "AMF_PAGE_CACHE_BYTES")
 
 
-def cached_page(key: Hashable, render: Callable[[], str]) -> bytes:
-    """The page for this key, rendered once per worker until the key changes."""
+def cached_page(
+    key: Hashable, render: Callable[[], str], shared_timeout: int | None = None
+) -> bytes:
+    """The page for this key, rendered once (per worker, or once for all through the shared
+    cache) until the key changes."""
 
     def build() -> BuiltDocument:
         return BuiltDocument.of(render().encode("utf-8"), last_modified=utcnow())
 
-    return rendered_page_cache().get_or_build(key, build).body
+    return rendered_page_cache().get_or_build(key, build, shared_timeout).body

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request, session
+import time
+
+from flask import Response, abort, current_app, render_template, request, session
 
 from amf.cities.services import list_cities, timezone_choices
 from amf.events import bp, services
 from amf.events.models import Event
 from amf.events.page_cache import cached_page
-from amf.shared_pages import shared_page
 from amf.timezones import valid_timezone
 
 
@@ -20,9 +21,29 @@ def _event_or_404(slug: str) -> Event:
 
 
 @bp.get("/<slug:slug>/")
-@shared_page
 def event_page(slug: str):
-    """An event's home page: theme, dates, venue, organiser."""
+    """An event's home page: theme, dates, venue, organiser.
+
+    Visitors without a session share one rendering, keyed by the event's version (which an
+    edit of the event or its agenda changes) and renewed every AMF_SHARED_PAGE_TTL_SECONDS,
+    so the delegations and the registration window it shows are at most that old.
+    """
+    from amf.calendar.cache import memoized_event_version
+
+    ttl = current_app.config["AMF_SHARED_PAGE_TTL_SECONDS"]
+    if not ttl or current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
+        return _render_event_page(slug)
+    version = memoized_event_version(slug)
+    if version is None:
+        abort(404)
+    key = ("event-page", *version, int(time.time() // ttl), request.script_root)
+    return Response(
+        cached_page(key, lambda: _render_event_page(slug), shared_timeout=ttl),
+        mimetype="text/html",
+    )
+
+
+def _render_event_page(slug: str) -> str:
     from amf.registration.delegations import pilot_cities_with_delegates
 
     event = _event_or_404(slug)
@@ -35,7 +56,6 @@ def event_page(slug: str):
 
 
 @bp.get("/<slug:slug>/agenda")
-@shared_page
 def agenda(slug: str):
     """The agenda by day, in the event's time zone and optionally a second one."""
     event = _event_or_404(slug)
@@ -67,7 +87,6 @@ def agenda(slug: str):
 
 
 @bp.get("/<slug:slug>/sessions/<int:session_id>")
-@shared_page
 def session_page(slug: str, session_id: int):
     """One session with its speakers and their cities."""
     event = _event_or_404(slug)
@@ -78,7 +97,6 @@ def session_page(slug: str, session_id: int):
 
 
 @bp.get("/<slug:slug>/speakers/")
-@shared_page
 def speakers(slug: str):
     """Everyone speaking at the event."""
     event = _event_or_404(slug)
@@ -88,7 +106,6 @@ def speakers(slug: str):
 
 
 @bp.get("/<slug:slug>/speakers/<int:speaker_id>")
-@shared_page
 def speaker_page(slug: str, speaker_id: int):
     """One speaker and their sessions."""
     event = _event_or_404(slug)

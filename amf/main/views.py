@@ -8,18 +8,15 @@ from flask import current_app, jsonify, render_template
 from amf.events.services import list_public_events
 from amf.extensions import db
 from amf.main import bp
-from amf.shared_pages import shared_page
 
 
 @bp.get("/")
-@shared_page
 def index():
     """Upcoming and past AMF events."""
     return render_template("main/index.html", listing=list_public_events())
 
 
 @bp.get("/privacy")
-@shared_page
 def privacy():
     """What we do with delegates' personal data."""
     return render_template("main/privacy.html")
