@@ -9,7 +9,7 @@ from flask import Response, abort, current_app, render_template, request, sessio
 from amf.cities.services import list_cities, timezone_choices
 from amf.events import bp, services
 from amf.events.models import Event
-from amf.events.page_cache import cached_page
+from amf.events.page_cache import cached_page, cached_shared_page
 from amf.timezones import valid_timezone
 
 
@@ -20,30 +20,33 @@ def _event_or_404(slug: str) -> Event:
     return event
 
 
-@bp.get("/<slug:slug>/")
-def event_page(slug: str):
-    """An event's home page: theme, dates, venue, organiser.
+def _shared_for_visitors_without_session(slug: str, name: str, render, *variant) -> Response:
+    """One rendering shared by every visitor without a session cookie.
 
-    Visitors without a session share one rendering, keyed by the event's version (which an
-    edit of the event or its agenda changes) and renewed every AMF_SHARED_PAGE_TTL_SECONDS,
-    so the delegations and the registration window it shows are at most that old.
+    Keyed by the event's version (an edit of the event or its agenda changes it) and renewed
+    every AMF_SHARED_PAGE_TTL_SECONDS, so what else the page shows (delegations, seats, the
+    registration window, the time-zone choices) is at most that old. Visitors with a session
+    (flashed messages, signed in) get their own rendering.
     """
     from amf.calendar.cache import memoized_event_version
 
     ttl = current_app.config["AMF_SHARED_PAGE_TTL_SECONDS"]
     if not ttl or current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
-        return _render_event_page(slug)
+        return Response(render(), mimetype="text/html")
     version = memoized_event_version(slug)
     if version is None:
         abort(404)
-    key = ("event-page", *version, int(time.time() // ttl), request.script_root)
-    return Response(
-        cached_page(key, lambda: _render_event_page(slug), shared_timeout=ttl),
-        mimetype="text/html",
-    )
+    key = (name, *version, *variant, int(time.time() // ttl), request.script_root)
+    return Response(cached_shared_page(key, render, ttl), mimetype="text/html")
 
 
-def _render_event_page(slug: str) -> str:
+@bp.get("/<slug:slug>/")
+def event_page(slug: str):
+    """An event's home page: theme, dates, venue, organiser."""
+    return _shared_for_visitors_without_session(slug, "event-page", lambda: _event_html(slug))
+
+
+def _event_html(slug: str) -> str:
     from amf.registration.delegations import pilot_cities_with_delegates
 
     event = _event_or_404(slug)
@@ -58,8 +61,16 @@ def _render_event_page(slug: str) -> str:
 @bp.get("/<slug:slug>/agenda")
 def agenda(slug: str):
     """The agenda by day, in the event's time zone and optionally a second one."""
-    event = _event_or_404(slug)
     requested_tz = request.args.get("tz", "").strip()
+    if requested_tz and not valid_timezone(requested_tz):  # typed by the visitor: not shared
+        return _agenda_html(slug, requested_tz)
+    return _shared_for_visitors_without_session(
+        slug, "agenda-page", lambda: _agenda_html(slug, requested_tz), requested_tz
+    )
+
+
+def _agenda_html(slug: str, requested_tz: str) -> str:
+    event = _event_or_404(slug)
     viewer_tz = valid_timezone(requested_tz)
     if viewer_tz == event.timezone:
         viewer_tz = None
@@ -76,14 +87,14 @@ def agenda(slug: str):
             timezone_choices=choices,
         )
 
-    # Pages with one-off messages or an unknown zone typed by the visitor are not shared.
+    # Pages with one-off messages or an unknown zone typed by the visitor are not kept.
     if session.get("_flashes") or unknown_tz:
         return render()
     key = (
         "agenda", event.id, event.agenda_revision, event.updated_at,
         viewer_tz, unknown_tz, choices, request.script_root,
     )  # fmt: skip
-    return Response(cached_page(key, render), mimetype="text/html")
+    return cached_page(key, render).decode("utf-8")
 
 
 @bp.get("/<slug:slug>/sessions/<int:session_id>")
