@@ -34,6 +34,7 @@ def create_app(config: str | type | Mapping[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
     )
     load_config(app, config)
+    register_sessions(app)
     register_input_guards(app)
     register_url_converters(app)
     register_extensions(app)
@@ -72,6 +73,13 @@ def load_config(app: Flask, config: str | type | Mapping[str, Any] | None) -> No
     if url.startswith("postgresql://"):  # psycopg 3, not the psycopg2 default
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     app.config["SQLALCHEMY_DATABASE_URI"] = url
+
+
+def register_sessions(app: Flask) -> None:
+    """Signed-cookie sessions that cost nothing on requests without a session cookie."""
+    from amf.sessions import CookielessFastSessionInterface
+
+    app.session_interface = CookielessFastSessionInterface()
 
 
 def register_input_guards(app: Flask) -> None:

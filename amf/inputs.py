@@ -59,7 +59,7 @@ def _holds_nul(values: ImmutableMultiDict) -> bool:
 
 def refuse_nul_bytes() -> None:
     """A NUL byte in the query string (400) or a form value (422) reaches no view."""
-    if _holds_nul(request.args):
+    if request.query_string and _holds_nul(request.args):
         abort(400, description="The address holds a NUL character.")
     posted = request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_TYPES
     if posted and _holds_nul(request.form):

@@ -77,3 +77,31 @@ def test_conditional_feed_requests_use_werkzeugs_rules(production_app):
     # If-None-Match wins over If-Modified-Since; an unreadable date is ignored.
     assert status(**{"If-None-Match": '"other"', "If-Modified-Since": modified}) == 200
     assert status(**{"If-Modified-Since": "not a date"}) == 200
+
+
+def test_sessions_under_production_settings(production_app):
+    """amf.sessions (Flask's session_interface) skips only the work a cookieless request
+    does not need: signing in, staying signed in and signing out work as with the stock one."""
+    from organiser_support import CSRF, PASSWORD, make_user
+
+    make_user(production_app)
+    client = production_app.test_client()
+    client.environ_base["HTTP_REFERER"] = f"{SITE}/"
+    poll = client.get("/events/stack/calendar.ics", base_url=SITE)
+    assert "Set-Cookie" not in poll.headers
+    page = client.get("/organiser/login", base_url=SITE)
+    signed = client.post(
+        "/organiser/login",
+        base_url=SITE,
+        data={
+            "email": "admin@amf.test",
+            "password": PASSWORD,
+            "csrf_token": CSRF.search(page.text).group(1),
+        },
+    )
+    assert signed.status_code == 303
+    cookie = signed.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    home = client.get("/organiser/", base_url=SITE)
+    assert home.status_code == 200 and home.headers["Cache-Control"]
+    assert "Strict-Transport-Security" in home.headers
