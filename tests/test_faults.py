@@ -94,7 +94,9 @@ def test_mail_server_down_during_a_rush_then_every_email_arrives_once(
             event = db.session.get(Event, event_id)
             registration = services.submit_registration(event, delegate(n))
             services.verify_registration(
-                make_verification_token(registration.id, registration.email)
+                make_verification_token(
+                    registration.id, registration.email, registration.manage_nonce
+                )
             )
             db.session.remove()
 

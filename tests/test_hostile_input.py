@@ -142,7 +142,9 @@ def manage_path(open_event):
     with open_event.app_context():
         event = db.session.scalars(sa.select(Event).where(Event.slug == "open")).one()
         registration = services.submit_registration(event, delegate(1))
-        services.verify_registration(make_verification_token(registration.id, registration.email))
+        services.verify_registration(
+            make_verification_token(registration.id, registration.email, registration.manage_nonce)
+        )
         return f"/registrations/{services.manage_token(registration)}"
 
 

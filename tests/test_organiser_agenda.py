@@ -304,7 +304,7 @@ def test_cancelling_an_event_tells_registered_delegates_with_an_event_cancel(app
         event = make_event()
         session = make_session(event)
         db.session.commit()
-        event_id = event.id
+        event_id, session_id = event.id, session.id
         _signed_up_delegates(event, session, 2)
     client = signed_in(app, Role.ORGANISER)
     token = csrf_from(client, f"/organiser/events/{event_id}/edit")
@@ -313,12 +313,20 @@ def test_cancelling_an_event_tells_registered_delegates_with_an_event_cancel(app
     )
     assert response.status_code == 303
     with app.app_context():
-        messages = db.session.scalars(sa.select(OutboxMessage)).all()
-        assert len(messages) == 2
-        [(method, cancel)] = invitations_in(delivered(messages[0]))
+        messages = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        notices = [m for m in messages if m.template == "notices/event_cancelled"]
+        assert len(notices) == 2
+        [(method, cancel)] = invitations_in(delivered(notices[0]))
         assert method == "CANCEL"
         assert cancel["METHOD"] == "CANCEL"
         assert str(cancel.walk("VEVENT")[0]["UID"]).startswith(f"event-{event_id}@")
+        # Each delegate's seat in the session gets its own cancellation, one per email.
+        seats = [m for m in messages if m.template == "registration/calendar_entry"]
+        assert len(seats) == 2 and len(messages) == 4
+        for message in seats:
+            [(method, seat)] = invitations_in(delivered(message))
+            assert method == "CANCEL"
+            assert str(seat.walk("VEVENT")[0]["UID"]).startswith(f"session-{session_id}@")
     log = signed_in(app, Role.ADMIN).get("/organiser/audit/")
     assert "event cancelled" in log.text
 

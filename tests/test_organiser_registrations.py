@@ -27,7 +27,9 @@ from amf.registration.tokens import make_verification_token
 
 def _register(n, event, **fields):
     registration = submit_registration(event, delegate(n, **fields))
-    verify_registration(make_verification_token(registration.id, registration.email))
+    verify_registration(
+        make_verification_token(registration.id, registration.email, registration.manage_nonce)
+    )
     return registration.id
 
 

@@ -70,7 +70,11 @@ def _submit(app, count: int, capacity: int | None, session_capacity: int | None 
         tokens = []
         for n in range(count):
             registration = services.submit_registration(event, delegate(n, session_ids=session_ids))
-            tokens.append(make_verification_token(registration.id, registration.email))
+            tokens.append(
+                make_verification_token(
+                    registration.id, registration.email, registration.manage_nonce
+                )
+            )
         return event.id, tokens
 
 

@@ -22,6 +22,7 @@ from amf.registration.models import (
     RegistrationStatus,
     SignupStatus,
 )
+from amf.registration.states import organiser
 from amf.registration.tokens import ExpiredLink, InvalidLink, make_verification_token
 
 
@@ -36,7 +37,7 @@ def _templates_sent_to(address: str) -> list[str]:
 
 def _register_and_verify(event, n: int, **fields) -> Registration:
     registration = services.submit_registration(event, delegate(n, **fields))
-    token = make_verification_token(registration.id, registration.email)
+    token = make_verification_token(registration.id, registration.email, registration.manage_nonce)
     return services.verify_registration(token).registration
 
 
@@ -113,7 +114,7 @@ def test_once_approved_name_category_and_delegation_stay_as_approved(seeded):
         registration = _register_and_verify(event, 1)
         # Before the decision the delegate may still correct anything.
         services.update_details(registration, delegate(1, category=DelegateCategory.OBSERVER))
-        services.approve_registration(registration, "organiser@amf.test")
+        services.approve_registration(registration, organiser("organiser@amf.test"))
         assert registration.identity_locked
 
         approved = {"category": DelegateCategory.OBSERVER}
@@ -155,7 +156,7 @@ def test_cancelling_a_seat_promotes_the_first_in_line(event):
 
 def test_verification_link_used_twice_says_already_verified(event):
     registration = services.submit_registration(event, delegate(1))
-    token = make_verification_token(registration.id, registration.email)
+    token = make_verification_token(registration.id, registration.email, registration.manage_nonce)
     assert not services.verify_registration(token).already_verified
     again = services.verify_registration(token)
     assert again.already_verified and again.registration.status == RegistrationStatus.CONFIRMED
@@ -164,13 +165,17 @@ def test_verification_link_used_twice_says_already_verified(event):
 
 def test_forged_and_expired_verification_links_are_refused(event, monkeypatch):
     registration = services.submit_registration(event, delegate(1))
-    token = make_verification_token(registration.id, registration.email)
+    token = make_verification_token(registration.id, registration.email, registration.manage_nonce)
     with pytest.raises(InvalidLink):
         services.verify_registration(token[:-2] + ("AA" if token[-2:] != "AA" else "BB"))
     with pytest.raises(InvalidLink):
-        services.verify_registration(make_verification_token(registration.id, "other@example.org"))
+        services.verify_registration(
+            make_verification_token(registration.id, "other@example.org", registration.manage_nonce)
+        )
     with pytest.raises(InvalidLink):
-        services.verify_registration(make_verification_token(999999, registration.email))
+        services.verify_registration(
+            make_verification_token(999999, registration.email, registration.manage_nonce)
+        )
     import itsdangerous.timed
 
     later = int(utcnow().timestamp()) + 49 * 3600
@@ -187,7 +192,7 @@ def test_one_active_registration_per_email(event):
     # Unverified: a second form for the address replaces the first; still one registration.
     again = services.submit_registration(event, delegate(2, email="DELEGATE1@example.org"))
     assert (again.id, again.given_names) == (first.id, "Delegate 2")
-    services.verify_registration(make_verification_token(first.id, first.email))
+    services.verify_registration(make_verification_token(first.id, first.email, first.manage_nonce))
     with pytest.raises(services.AlreadyRegistered):
         services.submit_registration(event, delegate(3, email="delegate1@example.org"))
     registration = services.find_active_registration(event, "delegate1@example.org")
@@ -239,7 +244,7 @@ def test_stale_pending_registration_does_not_block_registering_again(event, runn
     again = services.submit_registration(event, delegate(1, given_names="Retyped"))
     assert again.status == RegistrationStatus.PENDING_VERIFICATION
     assert db.session.get(Registration, stale.id).status == RegistrationStatus.EXPIRED
-    token = make_verification_token(stale.id, stale.email)
+    token = make_verification_token(stale.id, stale.email, stale.manage_nonce)
     assert services.verify_registration(token).already_verified  # says so, changes nothing
     assert db.session.get(Registration, stale.id).status == RegistrationStatus.EXPIRED
 
@@ -258,15 +263,17 @@ def test_approval_mode(event):
     waiting = _register_and_verify(event, 1)
     assert waiting.status == RegistrationStatus.AWAITING_APPROVAL
     assert _templates_sent_to("delegate1@example.org")[-1] == "registration/awaiting_approval"
-    services.approve_registration(waiting, actor="organiser@amf.test")
+    services.approve_registration(waiting, actor=organiser("organiser@amf.test"))
     assert waiting.status == RegistrationStatus.CONFIRMED
     declined = _register_and_verify(event, 2)
-    services.reject_registration(declined, actor="organiser@amf.test", reason="Duplicate delegate")
+    services.reject_registration(
+        declined, actor=organiser("organiser@amf.test"), reason="Duplicate delegate"
+    )
     assert declined.status == RegistrationStatus.REJECTED
     rejection = _mail_to("delegate2@example.org")[-1]
     assert "Duplicate delegate" in text_of(delivered(rejection))
     with pytest.raises(services.RegistrationError):
-        services.approve_registration(declined, actor="organiser@amf.test")
+        services.approve_registration(declined, actor=organiser("organiser@amf.test"))
 
 
 def test_officer_registers_as_themselves(event):

@@ -56,6 +56,23 @@ def test_unrelated_changes_do_not_raise_sequence(app):
         assert _fresh(AgendaSession, session.id).revision == 0
 
 
+def test_kind_and_track_are_not_in_a_calendar_entry_and_leave_sequence_alone(app):
+    from amf.events.models import SessionKind, Track
+
+    with app.app_context():
+        event = make_event()
+        session = make_session(event)
+        db.session.commit()
+        revision = _fresh(Event, event.id).agenda_revision
+        session = _fresh(AgendaSession, session.id)
+        session.kind = SessionKind.WORKSHOP
+        session.track = Track(event=session.event, slug="water", name="Water")
+        db.session.commit()
+        assert _fresh(AgendaSession, session.id).revision == 0
+        # The track feeds still change: the agenda's revision rises.
+        assert _fresh(Event, event.id).agenda_revision > revision
+
+
 def test_adding_and_deleting_sessions_raise_the_agenda_revision(app):
     with app.app_context():
         event = make_event()

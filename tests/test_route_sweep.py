@@ -67,7 +67,9 @@ def site(app, database_url, tmp_path, monkeypatch, seeded) -> Iterator[tuple[Fla
         session.speakers.append(speaker)
         db.session.commit()
         registration = services.submit_registration(event, delegate())
-        services.verify_registration(make_verification_token(registration.id, registration.email))
+        services.verify_registration(
+            make_verification_token(registration.id, registration.email, registration.manage_nonce)
+        )
         values = {
             "slug": "sweep",
             "track_slug": "main",

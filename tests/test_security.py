@@ -84,7 +84,9 @@ def test_a_token_one_character_off_opens_nothing(app, client, seeded):
         registration = services.submit_registration(event, delegate(1))
         manage = services.manage_token(registration)
         calendar = services.calendar_token(registration)
-        verify = make_verification_token(registration.id, registration.email)
+        verify = make_verification_token(
+            registration.id, registration.email, registration.manage_nonce
+        )
 
     def flipped(token: str) -> str:
         middle = len(token) // 2
@@ -108,7 +110,9 @@ def test_links_store_only_digests(app, seeded):
     with app.app_context():
         event = open_registration(make_event())
         registration = services.submit_registration(event, delegate(1))
-        verify = make_verification_token(registration.id, registration.email)
+        verify = make_verification_token(
+            registration.id, registration.email, registration.manage_nonce
+        )
         services.verify_registration(verify)
         registration = db.session.get(Registration, registration.id)
         secrets_in_links = {
@@ -133,7 +137,9 @@ def test_verification_links_expire(app, client, seeded, monkeypatch):
     with app.app_context():
         event = open_registration(make_event())
         registration = services.submit_registration(event, delegate(1))
-        token = make_verification_token(registration.id, registration.email)
+        token = make_verification_token(
+            registration.id, registration.email, registration.manage_nonce
+        )
     app.config["AMF_VERIFY_HOURS"] = 0
     monkeypatch.setattr("itsdangerous.timed.time.time", lambda: 10**10)
     assert client.get(f"/registrations/verify/{token}").status_code == 410

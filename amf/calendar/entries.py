@@ -38,14 +38,20 @@ def session_entry(
     session: AgendaSession,
     event: Event,
     session_url: Callable[[AgendaSession, Event], str] | None = None,
+    *,
+    sequence: int | None = None,
+    cancelled: bool = False,
 ) -> CalendarEntry:
     """A session as a calendar entry: UID shared everywhere, SEQUENCE its revision.
 
-    A session of a cancelled event shows as cancelled, one SEQUENCE above its own revision, so
+    ``sequence`` and ``cancelled`` give one delegate's copy (amf.registration.calendar_rule).
+    A session of a cancelled event shows as cancelled, one SEQUENCE above what it had, so
     clients that already hold it take the cancellation.
     """
-    cancelled = session.is_cancelled or event.status == EventStatus.CANCELLED
-    sequence = session.revision + (1 if cancelled and not session.is_cancelled else 0)
+    sequence = session.revision if sequence is None else sequence
+    cancelled = cancelled or session.is_cancelled
+    if event.status == EventStatus.CANCELLED and not cancelled:
+        cancelled, sequence = True, sequence + 1
     url = (session_url or session_url_builder())(session, event)
     return CalendarEntry(
         uid=session_uid(session.id),

@@ -18,7 +18,8 @@ from amf.events.models import AgendaSession, Event, Room, Track
 from amf.events.services import PUBLIC_STATUSES
 from amf.extensions import db
 from amf.mail.invitations import calendar_zone
-from amf.registration.models import Registration, SignupStatus
+from amf.registration.calendar_rule import held_sessions
+from amf.registration.models import Registration, RegistrationStatus
 from amf.urls import absolute_url
 
 _SESSION_OPTIONS = (
@@ -137,54 +138,71 @@ def session_download(event: Event, session_id: int) -> BuiltDocument:
 
 
 def personal_feed(registration: Registration) -> BuiltDocument:
-    """A delegate's own calendar.
-
-    Active registrations see the sessions they chose (confirmed or requested; a waiting-list
-    place is not a seat), or the whole agenda if they chose none. A closed registration
-    (cancelled, rejected, expired) gets a valid calendar without sessions, so subscribed
-    clients drop what they held.
+    """A delegate's own calendar, as amf.registration.calendar_rule says: the sessions
+    everyone attends and their seats once they hold one, and all of it as CANCELLED once a
+    registration that held a seat is cancelled. Its name stays the same in every state.
     """
     event = registration.event
-    chosen = tuple(
-        sorted(
-            (signup.session_id, signup.status.value)
-            for signup in registration.signups
-            if signup.status != SignupStatus.WAITLISTED
-        )
+    signups = tuple(
+        sorted((s.session_id, s.status.value, s.sequence_offset) for s in registration.signups)
     )
-    active = registration.status.is_active
     key = (
         "personal-feed",
         *event_version(event),
         registration.id,
         registration.calendar_token_hash,
         registration.status.value,
-        bool(registration.signups),
-        chosen,
+        registration.confirmed_at is not None,
+        signups,
     )
 
     def build() -> BuiltDocument:
-        query = sa.select(AgendaSession).where(AgendaSession.event_id == event.id)
-        if not active:
-            sessions: Sequence[AgendaSession] = []
-            name = f"{event.title} · Registration closed"
-        elif registration.signups:
-            ids = [session_id for session_id, _ in chosen]
-            sessions = _load_sessions(query.where(AgendaSession.id.in_(ids))) if ids else []
-            name = f"{event.title} · My sessions"
-        else:
-            sessions = _load_sessions(query)
-            name = f"{event.title} · My agenda"
+        own = [session_id for session_id, _, _ in signups]
+        sessions = _load_sessions(
+            sa.select(AgendaSession).where(
+                AgendaSession.event_id == event.id,
+                sa.or_(AgendaSession.takes_signups.is_(False), AgendaSession.id.in_(own)),
+            )
+        )
+        held = held_sessions(registration, sessions)
         header = CalendarHeader(
-            name=name,
-            description=f"{registration.display_name}'s calendar for {event.title}.",
+            name=personal_feed_name(event),
+            description=_personal_description(registration),
             refresh=refresh_interval(),
             url=absolute_url("events.event_page", slug=event.slug),
         )
+        session_url = session_url_builder()
+        entries = (
+            session_entry(h.session, event, session_url, sequence=h.sequence, cancelled=h.cancelled)
+            for h in held
+        )
+        body = render_calendar(header, _zone_writer(event), entries)
         # Sign-up changes carry no time stamp of their own: the build time is the change time.
-        return BuiltDocument.of(_render(event, header, sessions), utcnow())
+        return BuiltDocument.of(body, utcnow())
 
     return document_cache().get_or_build(key, build)
+
+
+def personal_feed_name(event: Event) -> str:
+    """The personal feed's name, the same in every state (a calendar keeps its name)."""
+    return f"{event.title} · My agenda"
+
+
+def _personal_description(registration: Registration) -> str:
+    """What the personal feed holds now, in a sentence."""
+    name, title = registration.display_name, registration.event.title
+    status = registration.status
+    if status == RegistrationStatus.CONFIRMED:
+        return (
+            f"{name}'s agenda for {title}: the sessions every delegate attends and the "
+            "sessions in which you hold a seat."
+        )
+    if status.is_active:
+        return (
+            f"{name}'s agenda for {title}. {status.label}: your sessions appear here once "
+            "you hold a seat."
+        )
+    return f"{name}'s registration for {title} is closed ({status.label.lower()})."
 
 
 def _load_sessions(query) -> list[AgendaSession]:
@@ -196,9 +214,12 @@ def _load_sessions(query) -> list[AgendaSession]:
     )
 
 
+def _zone_writer(event: Event) -> ZoneWriter:
+    return ZoneWriter(calendar_zone(event.timezone, event.window_starts_at), event.window_starts_at)
+
+
 def _render(event: Event, header: CalendarHeader, sessions: Sequence[AgendaSession]) -> bytes:
-    zone = ZoneWriter(calendar_zone(event.timezone, event.window_starts_at), event.window_starts_at)
     session_url = session_url_builder()
     return render_calendar(
-        header, zone, (session_entry(session, event, session_url) for session in sessions)
+        header, _zone_writer(event), (session_entry(s, event, session_url) for s in sessions)
     )

@@ -13,19 +13,22 @@ def session_invitation(
     attendee_email: str,
     attendee_name: str = "",
     method: InvitationMethod | str = InvitationMethod.REQUEST,
+    sequence: int | None = None,
 ) -> Attachment:
     """A REQUEST or CANCEL for one session: UID as in every feed, SEQUENCE its revision.
 
     A CANCEL carries revision + 1, so it outranks the last REQUEST even when the session
     itself was not changed (the delegate left it); a cancelled session has already been
-    bumped by the change that cancelled it.
+    bumped by the change that cancelled it. ``sequence`` gives one delegate's own
+    (SessionSignup.sequence), which already counts the seats they gave up.
     """
     method = InvitationMethod(method)
     event = session.event
     entry = session_entry(session, event)
-    sequence = session.revision
-    if method is InvitationMethod.CANCEL and not session.is_cancelled:
-        sequence += 1
+    if sequence is None:
+        sequence = session.revision
+        if method is InvitationMethod.CANCEL and not session.is_cancelled:
+            sequence += 1
     return invitation_attachment(
         method=method,
         uid=entry.uid,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from amf.calendar import bp
+from amf.registration.addresses import personal_feed_url
 from amf.urls import absolute_url
 
 
@@ -53,14 +54,7 @@ def event_calendar_links(event, session=None) -> CalendarLinks:
 def personal_calendar_links(registration) -> CalendarLinks:
     """A delegate's personal feed (secret: shown only on their manage page and emails)."""
     return CalendarLinks(
-        name=f"{registration.event.title} · My sessions",
+        name=f"{registration.event.title} · My agenda",
         feed_url=personal_feed_url(registration),
         download_url=personal_feed_url(registration),
     )
-
-
-def personal_feed_url(registration) -> str:
-    """The absolute address of the delegate's personal feed."""
-    from amf.registration.services import calendar_token
-
-    return absolute_url("calendar.personal_feed", token=calendar_token(registration))

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from amf.audit.services import record
+from amf.db import utcnow
 from amf.events.models import (
     AgendaSession,
     Event,
@@ -27,6 +28,7 @@ from amf.events.models import (
 from amf.extensions import db
 from amf.notices.models import NoticeKind
 from amf.notices.services import start_run
+from amf.registration import seats
 from amf.registration.models import SessionSignup
 
 
@@ -200,9 +202,11 @@ def update_session(session: AgendaSession, data: SessionData, actor) -> SaveResu
         return SaveResult(session, conflicts_for(event, session.id))
     db.session.flush()  # raises the revision if the calendar must show the change
     record(actor, "session changed", "session", session.id, session.title, changes)
+    if {"capacity", "takes_signups"} & changes.keys():  # more seats go to those waiting
+        seats.refill_session(session, utcnow())
     notified = 0
     if session.revision > revision and _tells_delegates(session):
-        notified = start_run(NoticeKind.SESSION_CHANGED, event, session)
+        notified = start_run(NoticeKind.SESSION_CHANGED, event, session, _notice_changes(changes))
     conflicts = conflicts_for(event, session.id)
     db.session.commit()
     return SaveResult(session, conflicts, notified)
@@ -234,6 +238,16 @@ def delete_session(session: AgendaSession, actor) -> None:
     record(actor, "session deleted", "session", session.id, session.title, _snapshot(session))
     db.session.delete(session)
     db.session.commit()
+
+
+def _notice_changes(changes: dict) -> dict:
+    """The changes a delegate's email shows, as JSON values (instants in ISO form)."""
+
+    def plain(value):
+        return value.isoformat() if isinstance(value, datetime) else value
+
+    shown = ("title", "starts_at", "ends_at", "room")
+    return {name: [plain(v) for v in changes[name]] for name in shown if name in changes}
 
 
 def _tells_delegates(session: AgendaSession) -> bool:

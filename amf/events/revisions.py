@@ -13,19 +13,18 @@ from sqlalchemy.orm import Session
 from amf.db import utcnow
 from amf.events.models import AgendaSession, Event, Room, Speaker, Track
 
-# A change to any of these is one a calendar must show, so it raises SEQUENCE. Foreign keys
-# and their relationships both count: a relationship fills its key only during the flush.
+# A change to any of these is one a calendar shows (SUMMARY, DESCRIPTION with the speakers,
+# DTSTART, DTEND, STATUS, LOCATION with the room), so it raises SEQUENCE by one; the kind and
+# the track are not in a calendar entry, so changing them does not. Foreign keys and their
+# relationships both count: a relationship fills its key only during the flush.
 CALENDAR_FIELDS = (
     "title",
     "description",
     "starts_at",
     "ends_at",
     "status",
-    "kind",
     "room_id",
     "room",
-    "track_id",
-    "track",
     "speakers",
 )
 

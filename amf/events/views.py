@@ -10,6 +10,7 @@ from amf.cities.services import list_cities, timezone_choices
 from amf.events import bp, services
 from amf.events.models import Event
 from amf.events.page_cache import cached_page, cached_shared_page
+from amf.registration.seats import session_seats_taken
 from amf.timezones import valid_timezone
 
 
@@ -104,7 +105,10 @@ def session_page(slug: str, session_id: int):
     session = services.get_session(event, session_id)
     if session is None:
         abort(404)
-    return render_template("events/session.html", event=event, session=session)
+    seats_taken = session_seats_taken([session.id])[session.id] if session.takes_signups else None
+    return render_template(
+        "events/session.html", event=event, session=session, seats_taken=seats_taken
+    )
 
 
 @bp.get("/<slug:slug>/speakers/")

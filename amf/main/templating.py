@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from flask import Flask
 
-from amf.timezones import to_local, zone_abbreviation, zone_label
+from amf.timezones import to_local, utc_offset_label, zone_abbreviation, zone_label
 
 
 def local_time(instant: datetime, tz_name: str) -> str:
@@ -20,6 +20,24 @@ def local_time_range(start: datetime, end: datetime, tz_name: str) -> str:
         f"{local_time(start, tz_name)}–{local_time(end, tz_name)} "
         f"{zone_abbreviation(start, tz_name)}"
     )
+
+
+def time_range_with_home(
+    start: datetime, end: datetime, tz_name: str, home_tz: str | None, home_name: str = ""
+) -> str:
+    """'13:30–15:00 WIB (14:30–16:00 in Manila, UTC+08:00)': the event's clock, then the
+    delegate's home city's where it differs.
+    """
+    shown = local_time_range(start, end, tz_name)
+    home_offset = to_local(start, home_tz).utcoffset() if home_tz else None
+    if home_offset is None or home_offset == to_local(start, tz_name).utcoffset():
+        return shown  # the same clock: saying it twice helps nobody
+    offset = utc_offset_label(home_offset)
+    home = f"{local_time(start, home_tz)}–{local_time(end, home_tz)}"
+    day_shift = (to_local(start, home_tz).date() - to_local(start, tz_name).date()).days
+    if day_shift:
+        home += f" ({long_date(to_local(start, home_tz).date())})"
+    return f"{shown} ({home} in {home_name or home_tz}, {offset})"
 
 
 def local_clock(instant: datetime, tz_name: str, with_day: bool = False) -> str:
@@ -59,6 +77,7 @@ def register(app: Flask) -> None:
     """Install the filters."""
     app.add_template_filter(local_time)
     app.add_template_filter(local_time_range)
+    app.add_template_filter(time_range_with_home)
     app.add_template_filter(local_date)
     app.add_template_filter(local_clock)
     app.add_template_filter(local_moment)

@@ -39,6 +39,9 @@ class NotificationRun(db.Model):
     # Registrations are notified in id order; this is the last one done.
     cursor: Mapped[int] = mapped_column(default=0)
     queued: Mapped[int] = mapped_column(default=0)
+    # What changed, as {"field": [before, after]} in display form (times as ISO instants),
+    # so emails written later by the worker still say what the session was before.
+    changes: Mapped[dict | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

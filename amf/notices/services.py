@@ -12,13 +12,13 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
-from amf.calendar.invitations import session_invitation
 from amf.db import utcnow
 from amf.events.models import AgendaSession, Event
 from amf.extensions import db
-from amf.mail.services import PENDING_KEY, RelatedObject, queue_templated_message
+from amf.mail.services import PENDING_KEY
 from amf.mail.wakeup import request_wakeup
 from amf.notices.models import NoticeKind, NotificationRun
+from amf.registration import notifications
 from amf.registration.models import (
     Registration,
     RegistrationStatus,
@@ -56,12 +56,18 @@ def count_recipients(run: NotificationRun) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(ids)) or 0
 
 
-def start_run(kind: NoticeKind, event: Event, session: AgendaSession | None = None) -> int:
+def start_run(
+    kind: NoticeKind,
+    event: Event,
+    session: AgendaSession | None = None,
+    changes: dict | None = None,
+) -> int:
     """Record a fan-out in the caller's transaction; small ones are queued at once.
 
+    ``changes`` ({field: [before, after]}, JSON values) lets each email say what changed.
     Returns how many delegates it concerns.
     """
-    run = NotificationRun(kind=kind, event=event, agenda_session=session)
+    run = NotificationRun(kind=kind, event=event, agenda_session=session, changes=changes)
     db.session.add(run)
     db.session.flush()
     total = count_recipients(run)
@@ -89,7 +95,11 @@ def expand_batch(run: NotificationRun, limit: int, deliver_now: bool = False) ->
         sa.select(Registration)
         .where(Registration.id.in_(ids))
         .order_by(Registration.id)
-        .options(selectinload(Registration.city))
+        .options(
+            selectinload(Registration.city),
+            selectinload(Registration.event),
+            selectinload(Registration.signups).selectinload(SessionSignup.session),
+        )
     ).all()
     session = run.agenda_session
     for registration in registrations:
@@ -140,35 +150,8 @@ def _queue_notice(
     registration: Registration,
     session: AgendaSession | None,
 ) -> None:
-    from amf.registration.notifications import _event_invitation, _manage_url
-    from amf.urls import absolute_url
-
-    event = run.event
     if run.kind is NoticeKind.EVENT_CANCELLED:
-        from amf.mail.invitations import InvitationMethod
-
-        template = "notices/event_cancelled"
-        attachment = _event_invitation(registration, InvitationMethod.CANCEL)
+        notifications.event_cancelled_notice(registration)
     else:
         cancelled = run.kind is NoticeKind.SESSION_CANCELLED
-        template = "notices/session_cancelled" if cancelled else "notices/session_changed"
-        attachment = session_invitation(
-            session,
-            registration.email,
-            registration.display_name,
-            "CANCEL" if cancelled else "REQUEST",
-        )
-    queue_templated_message(
-        template,
-        (registration.display_name, registration.email),
-        context={
-            "registration": registration,
-            "event": event,
-            "agenda_session": session,
-            "recipient_name": registration.display_name,
-            "manage_url": _manage_url(registration),
-            "event_url": absolute_url("events.event_page", slug=event.slug),
-        },
-        attachments=[attachment],
-        related=RelatedObject("registration", registration.id),
-    )
+        notifications.session_notice(registration, session, cancelled, run.changes)

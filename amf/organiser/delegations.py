@@ -12,7 +12,8 @@ from amf.audit.services import diff, record
 from amf.cities.models import MemberState, Officer, PilotCity
 from amf.events.models import Event
 from amf.extensions import db
-from amf.registration.models import ACTIVE_STATUSES, Registration, RegistrationStatus
+from amf.registration.models import Registration, RegistrationStatus
+from amf.registration.states import ACTIVE_STATUSES
 
 
 @dataclass

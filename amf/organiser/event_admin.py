@@ -8,10 +8,12 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from amf.audit.services import diff, record
+from amf.db import utcnow
 from amf.events.models import AgendaSession, Event, EventStatus, Room, Speaker, Track
 from amf.extensions import db
 from amf.notices.models import NoticeKind
 from amf.notices.services import start_run
+from amf.registration import seats
 
 
 class EventError(Exception):
@@ -94,6 +96,8 @@ def update_event(event: Event, data: EventData, actor) -> Event:
         raise EventError("Some sessions would fall outside the new days: move them first.") from exc
     if changes:
         record(actor, "event changed", "event", event.id, event.title, changes)
+    if "capacity" in changes:  # more seats: whoever waits takes them now, in order
+        seats.refill_event(event, utcnow())
     db.session.commit()
     return event
 

@@ -19,6 +19,7 @@ from amf.registration.models import (
     RegistrationStatus,
     SessionSignup,
 )
+from amf.registration.states import Actor, organiser
 
 PAGE_SIZE = 50
 
@@ -200,7 +201,7 @@ def act(registration: Registration, action: str, actor, reason: str = "") -> Reg
 
     Raises RegistrationError (with nothing written) if the registration's state forbids it.
     """
-    who = actor.email
+    who = organiser(actor.email)
     record(
         actor,
         f"registration {action}",
@@ -239,13 +240,15 @@ def correct_details(registration: Registration, details, actor) -> Registration:
         f"{registration.reference} {registration.display_name}",
     )
     try:
-        return registration_services.update_details(registration, details, actor=actor.email)
+        return registration_services.update_details(
+            registration, details, actor=organiser(actor.email)
+        )
     except Exception:
         db.session.rollback()
         raise
 
 
-def resend_confirmation(registration: Registration, actor: str) -> Registration:
+def resend_confirmation(registration: Registration, actor: Actor) -> Registration:
     """Send the delegate the email of their current status again."""
     status = registration.status
     if status == RegistrationStatus.CONFIRMED:

@@ -12,43 +12,13 @@ from amf.cities.models import Officer, PilotCity
 from amf.db import UTCDateTime, str_enum, utcnow
 from amf.events.models import AgendaSession, Event
 from amf.extensions import db
-
-
-class RegistrationStatus(enum.StrEnum):
-    """Where a registration stands."""
-
-    PENDING_VERIFICATION = "pending_verification"
-    CONFIRMED = "confirmed"
-    WAITLISTED = "waitlisted"
-    AWAITING_APPROVAL = "awaiting_approval"
-    REJECTED = "rejected"
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"
-
-    @property
-    def label(self) -> str:
-        """Human-readable status."""
-        return {
-            "pending_verification": "Awaiting email verification",
-            "confirmed": "Confirmed",
-            "waitlisted": "On the waiting list",
-            "awaiting_approval": "Awaiting approval",
-            "rejected": "Not approved",
-            "cancelled": "Cancelled",
-            "expired": "Expired (not verified in time)",
-        }[self.value]
-
-    @property
-    def is_active(self) -> bool:
-        """Whether the registration still counts (one active registration per email)."""
-        return self in ACTIVE_STATUSES
-
-
-ACTIVE_STATUSES = (
-    RegistrationStatus.PENDING_VERIFICATION,
-    RegistrationStatus.CONFIRMED,
-    RegistrationStatus.WAITLISTED,
-    RegistrationStatus.AWAITING_APPROVAL,
+from amf.registration.states import (
+    DELEGATE,
+    SYSTEM,
+    Actor,
+    InvalidTransition,
+    RegistrationStatus,
+    check_transition,
 )
 
 
@@ -85,6 +55,19 @@ class SignupStatus(enum.StrEnum):
     REQUESTED = "requested"  # chosen, but the registration holds no seat yet
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
+    # The seat was given up (the session left, or the registration cancelled): kept so the
+    # delegate's calendar gets the session's cancellation, and a later REQUEST outranks it.
+    RELEASED = "released"
+
+    @property
+    def label(self) -> str:
+        """What the delegate's place in the session is, in words."""
+        return {
+            "requested": "requested",
+            "confirmed": "seat confirmed",
+            "waitlisted": "on the waiting list",
+            "released": "given up",
+        }[self.value]
 
 
 class Registration(db.Model):
@@ -152,6 +135,9 @@ class Registration(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     verify_by: Mapped[datetime] = mapped_column(UTCDateTime)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the registration first held a seat: its calendar got the event and its sessions,
+    # so a cancellation must take them out again.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the delegate joined the waiting list: the queue is served in this order.
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -168,17 +154,101 @@ class Registration(db.Model):
         order_by="RegistrationLog.id",
     )
 
-    def set_status(self, status: RegistrationStatus, now: datetime) -> None:
-        """Move to a new status, noting when."""
+    # ------------------------------------------------------------ transitions
+    # Each one move of amf.registration.states.TRANSITIONS, recorded in the history; the
+    # services call them inside their transaction, seats.py decides which one.
+
+    def move_to(
+        self,
+        status: RegistrationStatus,
+        actor: Actor,
+        now: datetime,
+        action: str | None = None,
+        detail: str = "",
+    ) -> None:
+        """Make one allowed move, noting when, and (with ``action``) the history step."""
+        check_transition(self.status, status, actor)
         self.status = status
         self.status_changed_at = now
+        if action:
+            self.log(action, actor, detail)
 
-    def log(self, action: str, actor: str = "delegate", detail: str = "") -> None:
+    def mark_verified(self, now: datetime) -> None:
+        """The delegate proved the address: the organisers or the seats decide next."""
+        if self.status != RegistrationStatus.PENDING_VERIFICATION:
+            raise InvalidTransition("This registration is already verified.")
+        self.verified_at = now
+        self.log("verified", DELEGATE)
+
+    def await_approval(self, now: datetime) -> None:
+        """Verified on an event whose organisers approve each delegate."""
+        self.move_to(RegistrationStatus.AWAITING_APPROVAL, SYSTEM, now)
+
+    def approve(self, actor: Actor) -> None:
+        """An organiser admits the delegate; the seats decide confirmed or waitlisted."""
+        if self.status != RegistrationStatus.AWAITING_APPROVAL:
+            raise InvalidTransition("Only registrations awaiting approval can be approved.")
+        self.log("approved", actor)
+
+    def move_up(self, actor: Actor) -> None:
+        """An organiser gives a waiting delegate a seat now, past the event's capacity."""
+        check_transition(
+            self.status,
+            RegistrationStatus.CONFIRMED,
+            actor,
+            "Only delegates on the waiting list can be moved up.",
+        )
+        self.log("moved from the waiting list", actor)
+
+    def confirm(self, now: datetime, promoted: bool = False) -> None:
+        """The delegate holds a seat (first seated at ``confirmed_at``)."""
+        action = "promoted from the waiting list" if promoted else "confirmed"
+        self.move_to(RegistrationStatus.CONFIRMED, SYSTEM, now, action)
+        if self.confirmed_at is None:
+            self.confirmed_at = now
+
+    def waitlist(self, now: datetime) -> None:
+        """The event is full: the delegate joins the end of its waiting list."""
+        self.move_to(RegistrationStatus.WAITLISTED, SYSTEM, now, "waitlisted")
+        self.waitlisted_at = now
+
+    def reject(self, actor: Actor, now: datetime, reason: str = "") -> None:
+        """The organisers decline the registration."""
+        self.move_to(RegistrationStatus.REJECTED, actor, now, "rejected", reason)
+
+    def cancel(self, actor: Actor, now: datetime) -> None:
+        """The delegate or an organiser closes the registration."""
+        self.move_to(RegistrationStatus.CANCELLED, actor, now, "cancelled")
+
+    def expire(self, now: datetime) -> None:
+        """The verification window passed unused."""
+        self.move_to(RegistrationStatus.EXPIRED, SYSTEM, now, "expired")
+
+    def check_open(self) -> None:
+        """Raise InvalidTransition unless the delegate may still change the registration."""
+        if not self.status.is_active:
+            raise InvalidTransition("This registration can no longer be changed.")
+
+    def log(self, action: str, actor: Actor = DELEGATE, detail: str = "") -> None:
         """Add a step to the registration's history, without loading the steps before it."""
-        entry = RegistrationLog(registration=self, action=action, actor=actor, detail=detail)
+        entry = RegistrationLog(registration=self, action=action, actor=actor.label, detail=detail)
         session = object_session(self)
         if session is not None:  # a new registration's steps are saved with it instead
             session.add(entry)
+
+    @property
+    def active_signups(self) -> list[SessionSignup]:
+        """The sessions the delegate chose and has not given up, in agenda order."""
+        return sorted(
+            (s for s in self.signups if s.status != SignupStatus.RELEASED),
+            key=lambda s: (s.session.starts_at, s.session_id),
+        )
+
+    @property
+    def home_timezone(self) -> str | None:
+        """The delegate's city's zone where it differs from the event's, for a second clock."""
+        zone = self.city.timezone if self.city is not None else None
+        return zone if zone and zone != self.event.timezone else None
 
     @property
     def full_name(self) -> str:
@@ -242,9 +312,17 @@ class SessionSignup(db.Model):
     status: Mapped[SignupStatus] = mapped_column(str_enum(SignupStatus, "signup_status"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Raised each time this delegate's copy of the session changes without the session
+    # changing (seat given up, seat taken again): SEQUENCE = session revision + this.
+    sequence_offset: Mapped[int] = mapped_column(default=0, server_default="0")
 
     registration: Mapped[Registration] = relationship(back_populates="signups")
     session: Mapped[AgendaSession] = relationship()
+
+    @property
+    def sequence(self) -> int:
+        """This delegate's SEQUENCE for the session, in their feed and their invitations."""
+        return self.session.revision + self.sequence_offset
 
 
 class RegistrationLog(db.Model):

@@ -2,102 +2,148 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
 
 from amf.calendar_uids import event_uid
 from amf.events.models import AgendaSession
 from amf.extensions import db
 from amf.mail.invitations import InvitationMethod, invitation_attachment
 from amf.mail.services import RelatedObject, queue_templated_message
-from amf.registration.models import Registration
-from amf.registration.tokens import make_verification_token
+from amf.registration.addresses import manage_url, personal_feed_url, verification_url
+from amf.registration.calendar_rule import seated_sessions
+from amf.registration.models import Registration, RegistrationStatus, SignupStatus
+from amf.registration.queues import event_waiting_position, waiting_positions
 from amf.urls import absolute_url
 
-_SEQUENCE_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+
+@dataclass(frozen=True)
+class CalendarChange:
+    """One iTIP object for the delegate: the event's (session None) or a session's."""
+
+    method: InvitationMethod
+    session: AgendaSession | None = None
 
 
-def _manage_url(registration: Registration) -> str:
-    from amf.registration.services import manage_token
-
-    return absolute_url("registration.manage", token=manage_token(registration))
+def _requests(sessions: Iterable[AgendaSession]) -> list[CalendarChange]:
+    return [CalendarChange(InvitationMethod.REQUEST, s) for s in sessions]
 
 
-def _calendar_url(registration: Registration) -> str | None:
-    """The delegate's personal calendar feed (a https:// address any calendar can subscribe to)."""
-    from amf.calendar.links import personal_feed_url
-
-    return personal_feed_url(registration)
+def _cancels(sessions: Iterable[AgendaSession]) -> list[CalendarChange]:
+    return [CalendarChange(InvitationMethod.CANCEL, s) for s in sessions]
 
 
-def _session_invitations(
-    registration: Registration,
-    requests: Sequence[AgendaSession] = (),
-    cancels: Sequence[AgendaSession] = (),
-):
-    """Session REQUESTs and CANCELs for this delegate, with the UIDs and SEQUENCE of the feeds."""
+def _invitation(registration: Registration, change: CalendarChange):
+    """The change as an invitation, with this delegate's SEQUENCE for the session."""
     from amf.calendar.invitations import session_invitation
 
-    def invite(session: AgendaSession, method: InvitationMethod):
-        return session_invitation(session, registration.email, registration.display_name, method)
-
-    return [invite(s, InvitationMethod.REQUEST) for s in requests] + [
-        invite(s, InvitationMethod.CANCEL) for s in cancels
-    ]
-
-
-def _seated_sessions(registration: Registration) -> list[AgendaSession]:
-    """The scheduled sessions the delegate holds a confirmed seat in."""
-    from amf.registration.models import SignupStatus
-
-    return [
-        signup.session
-        for signup in sorted(registration.signups, key=lambda s: s.session.starts_at)
-        if signup.status == SignupStatus.CONFIRMED and not signup.session.is_cancelled
-    ]
-
-
-def _send(template: str, registration: Registration, attachments=(), **context) -> None:
-    event = registration.event
-    queue_templated_message(
-        f"registration/{template}",
-        (registration.display_name, registration.email),
-        context={
-            "registration": registration,
-            "event": event,
-            "recipient_name": registration.display_name,
-            "manage_url": _manage_url(registration),
-            "calendar_url": _calendar_url(registration),
-            "event_url": absolute_url("events.event_page", slug=event.slug),
-            **context,
-        },
-        attachments=attachments,
-        related=RelatedObject("registration", registration.id),
+    if change.session is None:
+        return _event_invitation(registration, change.method)
+    signup = next((s for s in registration.signups if s.session_id == change.session.id), None)
+    sequence = None
+    if signup is not None:
+        sequence = signup.sequence
+        still_held = signup.status != SignupStatus.RELEASED and not change.session.is_cancelled
+        if change.method is InvitationMethod.CANCEL and still_held:
+            sequence += 1  # e.g. the event called off: the session itself did not change
+    return session_invitation(
+        change.session, registration.email, registration.display_name, change.method, sequence
     )
+
+
+def _context(registration: Registration) -> dict:
+    """What every delegate email shows: links, their sessions and places in line, clocks."""
+    event = registration.event
+    return {
+        "registration": registration,
+        "event": event,
+        "recipient_name": registration.display_name,
+        "manage_url": manage_url(registration),
+        "calendar_url": personal_feed_url(registration),
+        "event_url": absolute_url("events.event_page", slug=event.slug),
+        "signups": registration.active_signups,
+        "waiting_positions": waiting_positions(registration),
+        "event_position": event_waiting_position(registration),
+        "home_tz": registration.home_timezone,
+        "home_name": registration.city.name if registration.city is not None else "",
+    }
+
+
+def send_to_delegate(
+    template: str,
+    registration: Registration,
+    changes: Sequence[CalendarChange] = (),
+    attachments=(),
+    **context,
+) -> None:
+    """Queue the email, carrying the first calendar change as its invitation.
+
+    Mail clients act on one invitation per message (iMIP: one iTIP object, one UID), so
+    each further change goes in a short email of its own.
+    """
+    shown = {**_context(registration), **context}
+    invitations = [_invitation(registration, change) for change in changes]
+    related = RelatedObject("registration", registration.id)
+    to = (registration.display_name, registration.email)
+    queue_templated_message(
+        template,
+        to,
+        context={**shown, "calendar_change": changes[0] if changes else None},
+        attachments=[*invitations[:1], *attachments],
+        related=related,
+    )
+    for change, invitation in zip(changes[1:], invitations[1:], strict=True):
+        queue_templated_message(
+            "registration/calendar_entry",
+            to,
+            context={**shown, "calendar_change": change, "agenda_session": change.session},
+            attachments=[invitation],
+            related=related,
+        )
+
+
+def _send(template: str, registration: Registration, changes=(), attachments=(), **context):
+    send_to_delegate(f"registration/{template}", registration, changes, attachments, **context)
+
+
+def event_sequence(registration: Registration, method: InvitationMethod) -> int:
+    """The event invitation's SEQUENCE: 0 for the first REQUEST to an address, its CANCEL
+    1, and two more for each earlier registration of that address that held a seat and was
+    cancelled, so a new REQUEST always outranks the last CANCEL.
+    """
+    earlier = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Registration.event_id == registration.event_id,
+            sa.func.lower(Registration.email) == registration.email.lower(),
+            Registration.id != registration.id,
+            Registration.status == RegistrationStatus.CANCELLED,
+            Registration.confirmed_at.is_not(None),
+        )
+    )
+    return 2 * (earlier or 0) + (1 if method is InvitationMethod.CANCEL else 0)
 
 
 def _event_invitation(registration: Registration, method: InvitationMethod):
     """The whole event as one all-day calendar invitation for this delegate.
 
     All-day, so a two-day forum shows on its two days in any zone, not as a 48-hour block
-    from midnight in the venue's. Its SEQUENCE counts minutes since 2020: each later message
-    about the event, even for a new registration after a cancellation, outranks the earlier
-    ones in the delegate's calendar.
+    from midnight in the venue's.
     """
-    from amf.db import utcnow
-
     event = registration.event
     return invitation_attachment(
         method=method,
         uid=event_uid(event.id),
-        sequence=int((utcnow() - _SEQUENCE_EPOCH).total_seconds() // 60),
+        sequence=event_sequence(registration, method),
         summary=event.title,
         starts_at=event.first_day,
         ends_at=event.last_day + timedelta(days=1),  # DTEND of an all-day event is exclusive
         tz_name=event.timezone,
         attendee_email=registration.email,
         attendee_name=registration.display_name,
-        location=", ".join(p for p in (event.venue_name, event.venue_address) if p),
+        location=", ".join(event.venue_lines),
         description=event.theme or "",
         url=absolute_url("events.event_page", slug=event.slug),
     )
@@ -105,8 +151,7 @@ def _event_invitation(registration: Registration, method: InvitationMethod):
 
 def verification_requested(registration: Registration) -> None:
     """Ask the delegate to confirm their address."""
-    token = make_verification_token(registration.id, registration.email)
-    _send("verify", registration, verify_url=absolute_url("registration.verify", token=token))
+    _send("verify", registration, verify_url=verification_url(registration))
 
 
 def confirmed(registration: Registration, promoted: bool = False, resent: bool = False) -> None:
@@ -123,7 +168,11 @@ def confirmed(registration: Registration, promoted: bool = False, resent: bool =
         _send(
             "promoted" if promoted else "confirmed",
             registration,
-            attachments=[_event_invitation(registration, InvitationMethod.REQUEST), qr_image],
+            changes=[
+                CalendarChange(InvitationMethod.REQUEST),
+                *_requests(seated_sessions(registration)),
+            ],
+            attachments=[qr_image],
             **checkin,
         )
         if not resent:
@@ -146,44 +195,34 @@ def rejected(registration: Registration, reason: str) -> None:
 
 
 def cancelled(
-    registration: Registration, sessions: Sequence[AgendaSession], by_delegate: bool
+    registration: Registration, released: Sequence[AgendaSession], had_seat: bool, by_delegate: bool
 ) -> None:
-    """The registration is cancelled: remove the event and its sessions from their calendar."""
-    _send(
-        "cancelled",
-        registration,
-        attachments=[
-            _event_invitation(registration, InvitationMethod.CANCEL),
-            *_session_invitations(registration, cancels=sessions),
-        ],
-        sessions=sessions,
-        by_delegate=by_delegate,
-    )
+    """The registration is cancelled; a delegate who held a seat gets the cancellations of
+    the event and of each session seat, which take them out of their calendar.
+    """
+    changes = [CalendarChange(InvitationMethod.CANCEL), *_cancels(released)] if had_seat else []
+    _send("cancelled", registration, changes=changes, by_delegate=by_delegate, had_seat=had_seat)
 
 
-def sessions_changed(registration: Registration, left: Sequence[AgendaSession] = ()) -> None:
-    """Which sessions the delegate now holds a seat in, or waits for.
-
-    A REQUEST for every seated session (resending an unchanged one is harmless: same UID and
-    SEQUENCE) and a CANCEL for each session the delegate left.
+def sessions_changed(
+    registration: Registration,
+    seated: Sequence[AgendaSession] = (),
+    released: Sequence[AgendaSession] = (),
+) -> None:
+    """The delegate's choice of sessions is saved: an invitation for each new seat and a
+    cancellation for each seat given up; a waiting place is told, never invited.
     """
     _send(
         "sessions_changed",
         registration,
-        attachments=_session_invitations(
-            registration, requests=_seated_sessions(registration), cancels=left
-        ),
+        changes=[*_requests(seated), *_cancels(released)],
+        released=released,
     )
 
 
 def session_promoted(registration: Registration, session: AgendaSession) -> None:
     """A seat in a full session came free for the delegate: the session's invitation."""
-    _send(
-        "session_promoted",
-        registration,
-        attachments=_session_invitations(registration, requests=[session]),
-        agenda_session=session,
-    )
+    _send("session_promoted", registration, changes=_requests([session]), agenda_session=session)
 
 
 def manage_link(registration: Registration, replaced: bool = False) -> None:
@@ -194,3 +233,73 @@ def manage_link(registration: Registration, replaced: bool = False) -> None:
 def already_registered(registration: Registration) -> None:
     """The address was registered again: nothing changed, and here is the manage link."""
     _send("already_registered", registration)
+
+
+# ---------------------------------------------------------------- agenda notices
+
+
+@dataclass(frozen=True)
+class Before:
+    """What a changed session was, for the email that says what changed."""
+
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    room: str
+    changed: frozenset[str]
+
+
+def session_before(session: AgendaSession, changes: dict | None) -> Before | None:
+    """The session as it was, from a notice's stored changes ({field: [before, after]})."""
+    changes = changes or {}
+    shown = {"title", "starts_at", "ends_at", "room"} & changes.keys()
+    if not shown:
+        return None
+
+    def before(name: str, now):
+        return changes[name][0] if name in changes else now
+
+    def instant(name: str, now: datetime) -> datetime:
+        value = before(name, None)
+        return datetime.fromisoformat(value) if value else now
+
+    room_now = session.room.name if session.room else ""
+    return Before(
+        title=before("title", session.title),
+        starts_at=instant("starts_at", session.starts_at),
+        ends_at=instant("ends_at", session.ends_at),
+        room=before("room", room_now) or "",
+        changed=frozenset(shown),
+    )
+
+
+def session_notice(
+    registration: Registration, session: AgendaSession, cancelled: bool, changes: dict | None
+) -> None:
+    """A session the delegate signed up for changed or was called off: the seat holder gets
+    its invitation or cancellation, a delegate still waiting a plain notice.
+    """
+    signup = next((s for s in registration.signups if s.session_id == session.id), None)
+    seated = signup is not None and signup.status == SignupStatus.CONFIRMED
+    method = InvitationMethod.CANCEL if cancelled else InvitationMethod.REQUEST
+    send_to_delegate(
+        "notices/session_cancelled" if cancelled else "notices/session_changed",
+        registration,
+        [CalendarChange(method, session)] if seated else [],
+        agenda_session=session,
+        seated=seated,
+        before=None if cancelled else session_before(session, changes),
+    )
+
+
+def event_cancelled_notice(registration: Registration) -> None:
+    """The event is called off: a delegate with a seat gets the cancellations of the event
+    and of each session seat; others, who had nothing in their calendar, a plain notice.
+    """
+    seated = registration.status == RegistrationStatus.CONFIRMED
+    changes = (
+        [CalendarChange(InvitationMethod.CANCEL), *_cancels(seated_sessions(registration))]
+        if seated
+        else []
+    )
+    send_to_delegate("notices/event_cancelled", registration, changes, seated=seated)

@@ -24,6 +24,7 @@ from amf.registration.models import (
     SessionSignup,
     SignupStatus,
 )
+from amf.registration.states import SYSTEM
 
 
 def seats_taken(event: Event) -> int:
@@ -86,34 +87,51 @@ def signup_choices(event: Event) -> tuple[list[AgendaSession], dict[int, str]]:
 
 
 def admit(event: Event, registration: Registration, now: datetime) -> None:
-    """Give a verified or approved delegate a seat, or a place on the waiting list."""
+    """Give a verified or approved delegate a seat, or a place on the waiting list.
+
+    Whoever already waits goes first: a free seat with a queue behind it is theirs.
+    """
+    promote_event_queue(event, now)
     if event.capacity is None or seats_taken(event) < event.capacity:
         confirm(registration, now)
     else:
-        registration.set_status(RegistrationStatus.WAITLISTED, now)
-        registration.waitlisted_at = now
-        registration.log("waitlisted", "system")
+        registration.waitlist(now)
         notifications.waitlisted(registration)
 
 
 def confirm(registration: Registration, now: datetime, promoted: bool = False) -> None:
     """Give the delegate their seat and their sessions' seats, and tell them."""
-    registration.set_status(RegistrationStatus.CONFIRMED, now)
-    for signup in registration.signups:
+    registration.confirm(now, promoted)
+    for signup in registration.active_signups:
         allocate_signup(signup, now)
-    registration.log("promoted from the waiting list" if promoted else "confirmed", "system")
     notifications.confirmed(registration, promoted=promoted)
 
 
 def allocate_signup(signup: SessionSignup, now: datetime) -> None:
-    """Seat a confirmed delegate in a session, or queue them for it."""
+    """Seat a confirmed delegate in a session, or queue them behind those already waiting."""
     session = signup.session
-    taken = session_seats_taken([session.id])[session.id]
-    if session.capacity is None or taken < session.capacity:
+    if session.capacity is None:
+        signup.status = SignupStatus.CONFIRMED
+        return
+    promote_session_queue(session, now)
+    if session_seats_taken([session.id])[session.id] < session.capacity:
         signup.status = SignupStatus.CONFIRMED
     else:
         signup.status = SignupStatus.WAITLISTED
         signup.waitlisted_at = now
+
+
+def release_signup(signup: SessionSignup) -> bool:
+    """Give up a place in a session. A seat stays as released, one SEQUENCE up, so the
+    delegate's calendar takes it out; a waiting or requested place just goes. Returns
+    whether it was a seat (whose cancellation the delegate's calendar needs).
+    """
+    if signup.status == SignupStatus.CONFIRMED:
+        signup.status = SignupStatus.RELEASED
+        signup.sequence_offset += 1
+        return True
+    signup.registration.signups.remove(signup)
+    return False
 
 
 def promote_event_queue(event: Event, now: datetime) -> None:
@@ -154,8 +172,19 @@ def promote_session_queue(session: AgendaSession, now: datetime) -> None:
             return
         following.status = SignupStatus.CONFIRMED
         db.session.flush()
-        following.registration.log("promoted in a session", "system", session.title)
+        following.registration.log("promoted in a session", SYSTEM, session.title)
         notifications.session_promoted(following.registration, session)
+
+
+def refill_event(event: Event, now: datetime) -> None:
+    """The event's seats changed: the first in line take any that are free, at once."""
+    promote_event_queue(lock_event(event.id), now)
+
+
+def refill_session(session: AgendaSession, now: datetime) -> None:
+    """A session's seats changed: the first in its line take any that are free, at once."""
+    lock_event(session.event_id)
+    promote_session_queue(session, now)
 
 
 def lock_event(event_id: int) -> Event:

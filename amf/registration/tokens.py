@@ -6,9 +6,13 @@ import base64
 import hashlib
 import hmac
 import secrets
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+if TYPE_CHECKING:
+    from amf.registration.models import Registration
 
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 _VERIFY_SALT = "amf.registration.verify-email"
@@ -47,6 +51,16 @@ def derive_token(purpose: str, nonce: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
+def manage_token(registration: Registration) -> str:
+    """The token of the registration's manage link."""
+    return derive_token("manage", registration.manage_nonce)
+
+
+def calendar_token(registration: Registration) -> str:
+    """The token of the registration's personal calendar feed."""
+    return derive_token("calendar", registration.calendar_nonce)
+
+
 def new_reference() -> str:
     """A short human-friendly registration reference, e.g. 'K7QM4T9X'."""
     return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
@@ -56,9 +70,11 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_VERIFY_SALT)
 
 
-def make_verification_token(registration_id: int, email: str) -> str:
-    """Signed token naming the registration and the address it was sent to."""
-    return _serializer().dumps({"r": registration_id, "e": hash_secret(email.lower())[:16]})
+def make_verification_token(registration_id: int, email: str, manage_nonce: str) -> str:
+    """Signed token naming the registration, the address it was sent to and the manage link
+    it leads to: replacing that link (a new nonce) makes every earlier token invalid.
+    """
+    return _serializer().dumps({"r": registration_id, "e": link_digest(email, manage_nonce)})
 
 
 def read_verification_token(token: str, max_age_seconds: int) -> tuple[int, str]:
@@ -74,6 +90,7 @@ def read_verification_token(token: str, max_age_seconds: int) -> tuple[int, str]
     return data["r"], str(data.get("e", ""))
 
 
-def email_digest(email: str) -> str:
-    """The short digest of an address that a verification token carries."""
-    return hash_secret(email.lower())[:16]
+def link_digest(email: str, manage_nonce: str) -> str:
+    """The short digest of an address and a manage-link nonce that a verification token
+    carries."""
+    return hash_secret(f"{email.lower()}:{manage_nonce}")[:16]

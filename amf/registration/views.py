@@ -8,7 +8,7 @@ from amf.cities.choices import delegation_choices
 from amf.events.models import Event
 from amf.events.services import get_public_event, registration_state
 from amf.extensions import limiter
-from amf.registration import bp, forms, seats, services
+from amf.registration import bp, forms, queues, seats, services
 from amf.registration.models import Registration, RegistrationStatus
 from amf.registration.tokens import ExpiredLink, InvalidLink
 from amf.security import no_store
@@ -133,7 +133,7 @@ def _manage_page(registration: Registration, token: str, status: int = 200, **fo
     if details is None:
         details = forms.EditDetailsForm.showing(registration, delegation_choices())
     sessions = forms_given.get("sessions_form") or forms.SessionsForm(
-        sessions=[s.session_id for s in registration.signups], formdata=None
+        sessions=[s.session_id for s in registration.active_signups], formdata=None
     )
     cancel = forms_given.get("cancel_form") or forms.CancelForm(formdata=None)
     for form in (details, sessions):
@@ -148,6 +148,8 @@ def _manage_page(registration: Registration, token: str, status: int = 200, **fo
         cancel_form=cancel,
         saved=request.args.get("saved"),
         replace_error=forms_given.get("replace_error"),
+        waiting_positions=queues.waiting_positions(registration),
+        event_position=queues.event_waiting_position(registration),
     ), status
 
 

@@ -57,7 +57,9 @@ def _pages_to_check(app) -> dict[str, str]:
                 session_ids=[workshop_id],
             ),
         )
-        verify_registration(make_verification_token(registration.id, registration.email))
+        verify_registration(
+            make_verification_token(registration.id, registration.email, registration.manage_nonce)
+        )
         token = manage_token(registration)
         db.session.remove()
     base = "/events/amf-practice"

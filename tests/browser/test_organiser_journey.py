@@ -54,7 +54,9 @@ def _prepare(app) -> tuple[Booked, str, str]:
                 other_country="Indonesia",
             ),
         )
-        verified = verify_registration(make_verification_token(registration.id, registration.email))
+        verified = verify_registration(
+            make_verification_token(registration.id, registration.email, registration.manage_nonce)
+        )
         assert verified.registration.status == RegistrationStatus.CONFIRMED
         code = checkin_code(db.session.get(CheckinPass, registration.id))
         session = db.session.scalars(
