@@ -22,7 +22,10 @@ class CookielessFastSessionInterface(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
-        """Nothing to do for a session nobody read or changed."""
-        if not session.accessed and not session.modified:
+        """Nothing to write for an empty session nobody changed (a look at it still varies
+        the answer on the cookie, as the stock interface says)."""
+        if not session and not session.modified:
+            if session.accessed:
+                response.vary.add("Cookie")
             return
         super().save_session(app, session, response)

@@ -165,3 +165,51 @@ def test_a_rush_with_redis_down_and_one_refused_address_delivers_every_other_ema
     per_delegate = {a: sum(a in r.rcpt_tos for r in smtp_server.received) for a in delegates}
     assert per_delegate == dict.fromkeys(delegates, 2)  # verification and confirmation
     assert statuses == {OutboxStatus.SENT: 2 * len(delegates), OutboxStatus.QUEUED: 1}
+
+
+def test_instances_share_built_feeds_through_redis_and_build_their_own_without_it(
+    app, database_url, tmp_path, private_redis, seeded
+):
+    from builders import delegate, make_session
+
+    from amf.calendar.cache import document_cache
+    from amf.registration import services
+
+    with app.app_context():
+        event = open_registration(make_event(slug="shared"))
+        make_session(event, title="Opening")
+        db.session.commit()
+    instances = [
+        make_app(database_url, tmp_path, CACHE_TYPE="RedisCache", CACHE_REDIS_URL=private_redis.url)
+        for _ in range(2)
+    ]
+    try:
+        first, second = (instance.test_client() for instance in instances)
+        built = first.get("/events/shared/calendar.ics")
+        with instances[0].app_context():  # a registration rush commits; the feed stays built
+            for n in range(5):
+                services.submit_registration(db.session.get(type(event), event.id), delegate(n))
+        again = first.get("/events/shared/calendar.ics")
+        shared = second.get("/events/shared/calendar.ics")
+        assert built.data == again.data == shared.data and b"Opening" in shared.data
+        builds = []
+        for instance in instances:
+            with instance.app_context():
+                builds.append(document_cache().builds)
+        assert builds == [1, 0]  # the second instance took the first one's feed from Redis
+        assert second.get("/healthz").get_json()["cache"] == "ok"
+
+        private_redis.stop()
+        third = make_app(
+            database_url, tmp_path, CACHE_TYPE="RedisCache", CACHE_REDIS_URL=private_redis.url
+        )
+        instances.append(third)
+        alone = third.test_client().get("/events/shared/calendar.ics")
+        assert alone.status_code == 200 and alone.data == built.data
+        health = third.test_client().get("/healthz")
+        assert health.status_code == 200
+        assert health.get_json()["status"] == "degraded"
+        assert health.get_json()["cache"].startswith("degraded")
+    finally:
+        for instance in instances:
+            close_database(instance)
