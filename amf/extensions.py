@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and attached to the app in create_app."""
 
+from flask import request
 from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -21,6 +22,14 @@ csrf = CSRFProtect()
 mail = Mail()
 # Storage comes from RATELIMIT_STORAGE_URI: memory:// by default, redis://... in production.
 limiter = Limiter(key_func=get_remote_address)
+
+
+@limiter.request_filter
+def _reads_are_never_limited() -> bool:
+    """Every limit is on a form post, so reads (feed polls, pages) skip the limiter early."""
+    return request.method in ("GET", "HEAD", "OPTIONS")
+
+
 # Built feeds and pages shared between instances: CACHE_TYPE (RedisCache in production).
 cache = Cache()
 # Organiser sign-in; amf.accounts configures the loader and the login view.
