@@ -272,6 +272,13 @@ def measure_registrations(
     counter = iter(range(10**9))
 
     def client() -> None:
+        try:
+            run_client()
+        except Exception as exc:  # a thread's error must show in the report, not vanish
+            with lock:
+                failures.append(f"client error: {exc!r}")
+
+    def run_client() -> None:
         browser = Browser(timeout=10)
         while time.monotonic() < deadline:
             n = next(counter)
@@ -292,11 +299,12 @@ def measure_registrations(
                     failures.append(f"submit {status}")
                 continue
             with engine.connect() as conn:
-                registration_id = conn.execute(
-                    sa.text("SELECT id FROM registration WHERE email = :e"), {"e": email}
-                ).scalar()
+                registration_id, nonce = conn.execute(
+                    sa.text("SELECT id, manage_nonce FROM registration WHERE email = :e"),
+                    {"e": email},
+                ).one()
             with signer.app_context():
-                token = make_verification_token(registration_id, email)
+                token = make_verification_token(registration_id, email, nonce)
             started = time.perf_counter()
             status, _ = browser.request(f"{server.base}/registrations/verify/{token}")
             elapsed = submitted + time.perf_counter() - started
