@@ -4,7 +4,9 @@ Every id in the database is a 32-bit integer, and PostgreSQL refuses a NUL byte 
 value outside those bounds can never name anything, so it is refused here, once for every
 route: the default ``int`` URL converter answers 404 for ids past 2**31 - 1, ``args.get(...,
 type=int)`` answers 400 for negative or huge numbers, and a NUL byte in a query string is a
-400 (in a form, a 422 like any other invalid form).
+400. In a form a NUL byte becomes U+FFFD, as an undecodable byte already does, so each form
+answers it as it answers any text it does not expect (and nothing reaches PostgreSQL, which
+refuses NUL in text).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from flask import Flask, Request, abort, request
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.formparser import FormDataParser
 from werkzeug.routing import IntegerConverter
 
 # The largest value of a PostgreSQL integer column (and of every id we hand out).
@@ -44,30 +47,42 @@ class BoundedArgs(ImmutableMultiDict):
         return number
 
 
+NUL, REPLACEMENT = "\x00", "\ufffd"
+
+
+class NulFreeFormParser(FormDataParser):
+    """Werkzeug's form parser, with NUL in field names and values replaced by U+FFFD."""
+
+    def parse(self, *args: Any, **kwargs: Any):
+        """Parse as Werkzeug does, then replace NUL bytes in the text fields."""
+        stream, form, files = super().parse(*args, **kwargs)
+        if _holds_nul(form):
+            form = self.cls(
+                (key.replace(NUL, REPLACEMENT), value.replace(NUL, REPLACEMENT))
+                for key, value in form.items(multi=True)
+            )
+        return stream, form, files
+
+
 class AMFRequest(Request):
-    """Flask's request, with query and form values in BoundedArgs."""
+    """Flask's request, with query and form values in BoundedArgs and forms free of NUL."""
 
     parameter_storage_class = BoundedArgs
-
-
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+    form_data_parser_class = NulFreeFormParser
 
 
 def _holds_nul(values: ImmutableMultiDict) -> bool:
-    return any("\x00" in key or "\x00" in value for key, value in values.items(multi=True))
+    return any(NUL in key or NUL in value for key, value in values.items(multi=True))
 
 
 def refuse_nul_bytes() -> None:
-    """A NUL byte in the query string (400) or a form value (422) reaches no view."""
+    """A NUL byte in the query string is a 400 before any view."""
     if request.query_string and _holds_nul(request.args):
         abort(400, description="The address holds a NUL character.")
-    posted = request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_TYPES
-    if posted and _holds_nul(request.form):
-        abort(422, description="The form holds a NUL character, which no field accepts.")
 
 
 def register(app: Flask) -> None:
-    """Bounded ints for every route and query, the NUL check, and the body size limit."""
+    """Bounded ints for every route and query, and the NUL checks."""
     app.request_class = AMFRequest
     app.url_map.converters["int"] = BoundedIntConverter
     app.before_request(refuse_nul_bytes)

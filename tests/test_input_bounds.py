@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from builders import make_event, make_session, open_registration
 from conftest import close_database, count_queries, make_app
 from organiser_support import PASSWORD, csrf_from, login, make_user, signed_in
@@ -107,6 +108,28 @@ def test_a_nul_byte_in_the_sign_in_email_is_refused_and_nothing_breaks(app):
     )
     assert response.status_code == 422
     assert login(client).status_code == 303  # the next, honest attempt works
+
+
+def test_a_nul_byte_in_a_back_office_form_never_reaches_the_database(app, forum):
+    from amf.events.models import Speaker
+
+    client = signed_in(app, Role.ADMIN)
+    url = f"/organiser/events/{forum[0]}/speakers"
+    token = csrf_from(client, f"/organiser/events/{forum[0]}/setup")
+    response = client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "new-speaker-name": "Dr\x00 Nul",
+            "new-speaker-bio": "a\x00b",
+            "new-speaker-officer_id": "",
+        },
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        names = db.session.scalars(sa.select(Speaker.name)).all()
+    assert all("\x00" not in name for name in names)
+    assert "Dr\ufffd Nul" in names  # stored as an undecodable byte would be
 
 
 def test_a_body_past_the_limit_is_a_friendly_413_before_it_is_read(app, client, forum):
