@@ -121,3 +121,76 @@ def delegate(n: int = 1, **fields):
     )
     values.update(fields)
     return DelegateDetails(**values)
+
+
+def signed_up_delegates(event, session, count: int) -> None:
+    """`count` confirmed delegates holding a seat in the session (bulk-inserted)."""
+    import sqlalchemy as sa
+
+    from amf.db import utcnow
+    from amf.registration.models import (
+        DelegateCategory,
+        Registration,
+        RegistrationStatus,
+        SessionSignup,
+        SignupStatus,
+    )
+
+    now = utcnow()
+    rows = [
+        dict(
+            event_id=event.id,
+            reference=f"R{n:07d}",
+            status=RegistrationStatus.CONFIRMED,
+            honorific="",
+            given_names=f"Delegate {n}",
+            family_name="Nguyễn",
+            email=f"d{n}@example.org",
+            phone="",
+            position="",
+            organisation="",
+            category=DelegateCategory.OBSERVER,
+            other_organisation="Org",
+            other_country="",
+            dietary_needs="",
+            accessibility_needs="",
+            consented_privacy_at=now,
+            listed_publicly=False,
+            manage_nonce=f"{n:032d}",
+            manage_token_hash=f"m{n:063d}",
+            calendar_nonce=f"{n:032d}",
+            calendar_token_hash=f"c{n:063d}",
+            created_at=now,
+            updated_at=now,
+            verify_by=now,
+            status_changed_at=now,
+        )
+        for n in range(count)
+    ]
+    db.session.execute(sa.insert(Registration), rows)
+    ids = db.session.scalars(sa.select(Registration.id).where(Registration.event_id == event.id))
+    db.session.execute(
+        sa.insert(SessionSignup),
+        [
+            dict(
+                registration_id=i,
+                session_id=session.id,
+                status=SignupStatus.CONFIRMED,
+                created_at=now,
+            )
+            for i in ids
+        ],
+    )
+    db.session.commit()
+
+
+def verified_registration(event: Event, n: int = 1, **fields) -> int:
+    """A delegate who registered and followed the verification link; returns its id."""
+    from amf.registration.services import submit_registration, verify_registration
+    from amf.registration.tokens import make_verification_token
+
+    registration = submit_registration(event, delegate(n, **fields))
+    verify_registration(
+        make_verification_token(registration.id, registration.email, registration.manage_nonce)
+    )
+    return registration.id

@@ -95,7 +95,7 @@ def calcurse_import(body: bytes, tmp_dir: Path | None = None) -> None:
             [CALCURSE, "-D", data_dir, "-i", str(path)],
             capture_output=True,
             text=True,
-            timeout=30,
+            timeout=120,
             check=False,
         )
     report = result.stdout + result.stderr

@@ -23,6 +23,29 @@ from amf.extensions import db
 pytest_plugins = ["smtp_server"]
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+INSTANCE = Path(__file__).resolve().parents[1] / "instance"
+
+
+def _instance_files() -> dict[Path, tuple[int, int]]:
+    """Every file under the checkout's instance/ folder, with its size and modification time."""
+    if not INSTANCE.is_dir():
+        return {}
+    return {
+        path: (stat.st_size, stat.st_mtime_ns)
+        for path in INSTANCE.rglob("*")
+        if path.is_file() and (stat := path.stat())
+    }
+
+
+@pytest.fixture(autouse=True)
+def _nothing_written_into_instance() -> Iterator[None]:
+    """instance/ holds the developer's own database and mail: a test that writes there fails."""
+    before = _instance_files()
+    yield
+    after = _instance_files()
+    written = sorted(str(path) for path, seen in after.items() if before.get(path) != seen)
+    if written:
+        pytest.fail(f"the test wrote into {INSTANCE} (use tmp_path): {written[:5]}")
 
 
 def _postgres_admin_url() -> str:
@@ -97,12 +120,20 @@ def close_database(app: Flask) -> None:
         db.engine.dispose()
 
 
+@contextmanager
+def opened_app(database_url: str, tmp_path: Path, **overrides) -> Iterator[Flask]:
+    """make_app for the block; its connections are closed however the block ends."""
+    app = make_app(database_url, tmp_path, **overrides)
+    try:
+        yield app
+    finally:
+        close_database(app)
+
+
 def migrate_to_head(database_url: str, tmp_path: Path) -> None:
     """Run every migration on the database."""
-    app = make_app(database_url, tmp_path)
-    with app.app_context():
+    with opened_app(database_url, tmp_path) as app, app.app_context():
         upgrade()
-    close_database(app)
 
 
 @pytest.fixture(scope="session")
@@ -133,12 +164,11 @@ def _empty_all_tables() -> None:
 @pytest.fixture
 def app(database_url, tmp_path) -> Iterator[Flask]:
     """A fresh app per test; every table is emptied afterwards."""
-    app = make_app(database_url, tmp_path)
-    yield app
-    with app.app_context():
-        db.session.rollback()
-        _empty_all_tables()
-    close_database(app)
+    with opened_app(database_url, tmp_path) as app:
+        yield app
+        with app.app_context():
+            db.session.rollback()
+            _empty_all_tables()
 
 
 @pytest.fixture

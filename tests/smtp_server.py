@@ -37,7 +37,8 @@ class RecordingHandler:
         self.received: list[ReceivedMessage] = []
         self.reply: str | None = None
         self.refused: dict[str, str] = {}  # recipient -> reply to its RCPT TO
-        self.delay = 0.0
+        self.delay = 0.0  # a slow server: seconds before each DATA is answered
+        self.receiving = 0  # DATA exchanges under way (read by tests to act mid-message)
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
@@ -47,20 +48,24 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        if self.reply:
-            return self.reply
-        with self.lock:
-            self.received.append(
-                ReceivedMessage(
-                    envelope.mail_from,
-                    list(envelope.rcpt_tos),
-                    bytes(envelope.content),
-                    tuple(envelope.mail_options),
+        self.receiving += 1
+        try:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            if self.reply:
+                return self.reply
+            with self.lock:
+                self.received.append(
+                    ReceivedMessage(
+                        envelope.mail_from,
+                        list(envelope.rcpt_tos),
+                        bytes(envelope.content),
+                        tuple(envelope.mail_options),
+                    )
                 )
-            )
-        return "250 2.0.0 Message accepted"
+            return "250 2.0.0 Message accepted"
+        finally:
+            self.receiving -= 1
 
 
 class SMTPTestServer:
@@ -115,8 +120,10 @@ def smtp_server():
     """A running SMTP server, stopped after the test."""
     server = SMTPTestServer()
     server.start()
-    yield server
-    server.stop()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture
@@ -125,7 +132,7 @@ def smtp_app(app, smtp_server):
     app.config.update(
         MAIL_SERVER=smtp_server.host,
         MAIL_PORT=smtp_server.port,
-        MAIL_TIMEOUT=5,
+        MAIL_TIMEOUT=30,
         MAIL_DEFAULT_SENDER="AMF Events <no-reply@amf.test>",
     )
     return app

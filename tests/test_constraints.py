@@ -95,3 +95,39 @@ def local_day(y, m, d):
     from datetime import date
 
     return date(y, m, d)
+
+
+def test_one_active_registration_per_event_and_address_whatever_its_case(seeded):
+    """The unique index is on lower(email), partial on the active statuses."""
+    from builders import delegate, open_registration
+
+    from amf.registration import services
+    from amf.registration.models import Registration, RegistrationStatus
+    from amf.registration.states import ACTIVE_STATUSES
+
+    table = Registration.__table__
+    with seeded.app_context():
+        event = open_registration(make_event())
+        first = services.submit_registration(event, delegate(1, email="delegate1@example.org"))
+        db.session.commit()
+        row = dict(
+            db.session.execute(sa.select(table).where(table.c.id == first.id)).one()._mapping
+        )
+
+        def copy(n: int, email: str, status: RegistrationStatus) -> None:
+            values = {**row, "email": email, "status": status.value, "reference": f"COPY{n:04d}"}
+            values.update(manage_token_hash=f"m{n}", calendar_token_hash=f"c{n}")
+            del values["id"]
+            db.session.execute(sa.insert(table).values(values))
+            db.session.flush()
+
+        for n, status in enumerate(ACTIVE_STATUSES):
+            _refused(lambda n=n, status=status: copy(n, "Delegate1@Example.ORG", status))
+        copy(10, "Delegate1@Example.ORG", RegistrationStatus.CANCELLED)  # inactive: allowed
+        db.session.execute(
+            sa.update(table).where(table.c.id == first.id).values(status="cancelled")
+        )
+        copy(11, "DELEGATE1@example.org", RegistrationStatus.CONFIRMED)  # the old one is gone
+        db.session.commit()
+        emails = db.session.scalars(sa.select(table.c.email).where(table.c.status == "confirmed"))
+        assert list(emails) == ["DELEGATE1@example.org"]

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from builders import delegate, make_event, open_registration
-from conftest import close_database, make_app, migrate_to_head, temporary_postgres_database
+from conftest import migrate_to_head, opened_app, temporary_postgres_database
 from live_processes import Browser, Gunicorn, app_environment, start_mail_worker, terminate
 from live_processes import wait_until as wait_for
 from smtp_server import free_port
@@ -42,10 +42,11 @@ def pg_url(postgres_admin_url, tmp_path):
         yield url
 
 
-def _worker_env(url: str, smtp_server, **settings) -> dict[str, str]:
+def _worker_env(url: str, smtp_server, mail_dir: Path, **settings) -> dict[str, str]:
     return app_environment(
         url,
         "http://amf.test",
+        mail_dir,
         MAIL_SERVER=smtp_server.host,
         MAIL_PORT=smtp_server.port,
         AMF_MAIL_POLL_SECONDS=1,
@@ -74,7 +75,7 @@ def _message_ids(app) -> list[str]:
 def test_mail_server_down_during_a_rush_then_every_email_arrives_once(
     pg_url, smtp_server, tmp_path
 ):
-    app = make_app(
+    with opened_app(
         pg_url,
         tmp_path,
         MAIL_SERVER=smtp_server.host,
@@ -82,78 +83,85 @@ def test_mail_server_down_during_a_rush_then_every_email_arrives_once(
         MAIL_TIMEOUT=2,
         AMF_MAIL_RETRY_BASE_SECONDS=0,  # retries are due at once when the server is back
         SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10, "max_overflow": 10},
-    )
-    with app.app_context():
-        seed_reference_data()
-        event_id = open_registration(make_event(slug="down"), capacity=20).id
-        db.session.commit()
-    smtp_server.stop()
-
-    def register_and_verify(n: int) -> None:
+    ) as app:
         with app.app_context():
-            event = db.session.get(Event, event_id)
-            registration = services.submit_registration(event, delegate(n))
-            services.verify_registration(
-                make_verification_token(
-                    registration.id, registration.email, registration.manage_nonce
+            seed_reference_data()
+            event_id = open_registration(make_event(slug="down"), capacity=20).id
+            db.session.commit()
+        smtp_server.stop()
+
+        def register_and_verify(n: int) -> None:
+            with app.app_context():
+                event = db.session.get(Event, event_id)
+                registration = services.submit_registration(event, delegate(n))
+                services.verify_registration(
+                    make_verification_token(
+                        registration.id, registration.email, registration.manage_nonce
+                    )
                 )
-            )
-            db.session.remove()
+                db.session.remove()
 
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        list(pool.map(register_and_verify, range(50), timeout=60))
-    assert smtp_server.received == []
-    assert _outbox_counts(app) == {OutboxStatus.QUEUED: 100}, "every email waits in the outbox"
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            list(pool.map(register_and_verify, range(50), timeout=300))
+        assert smtp_server.received == []
+        assert _outbox_counts(app) == {OutboxStatus.QUEUED: 100}, "every email waits in the outbox"
 
-    smtp_server.start()
-    env = _worker_env(pg_url, smtp_server)
-    workers = [start_mail_worker(env, "--once", "--worker-id", f"w{n}") for n in range(2)]
-    try:
-        for worker in workers:
-            assert worker.wait(timeout=60) == 0
-    finally:
-        for worker in workers:
-            terminate(worker)
+        smtp_server.start()
+        env = _worker_env(pg_url, smtp_server, tmp_path / "mail")
+        workers = [start_mail_worker(env, "--once", "--worker-id", f"w{n}") for n in range(2)]
+        try:
+            for worker in workers:
+                assert worker.wait(timeout=300) == 0
+        finally:
+            for worker in workers:
+                terminate(worker)
 
-    assert _outbox_counts(app) == {OutboxStatus.SENT: 100}
-    arrived = smtp_server.message_id_counts()
-    assert sorted(arrived) == sorted(_message_ids(app))
-    assert set(arrived.values()) == {1}, "every email exactly once"
-    close_database(app)
+        assert _outbox_counts(app) == {OutboxStatus.SENT: 100}
+        arrived = smtp_server.message_id_counts()
+        assert sorted(arrived) == sorted(_message_ids(app))
+        assert set(arrived.values()) == {1}, "every email exactly once"
 
 
 def test_mail_worker_killed_mid_batch_loses_nothing(pg_url, smtp_server, tmp_path):
-    app = make_app(pg_url, tmp_path, AMF_MAIL_SEND_AFTER_COMMIT=False)
-    with app.app_context():
-        for n in range(30):
-            queue_message((f"Delegate {n}", f"kill{n}@example.org"), f"Message {n}", "Body")
-        db.session.commit()
-    smtp_server.handler.delay = 0.3  # each DATA answer takes a while: the kill lands mid-batch
-    env = _worker_env(pg_url, smtp_server, AMF_MAIL_CLAIM_LEASE_SECONDS=2, AMF_MAIL_BATCH_SIZE=10)
-    doomed = start_mail_worker(env, "--worker-id", "doomed")
-    successor = None
-    try:
-        assert wait_for(lambda: len(smtp_server.received) >= 3, timeout=30)
-        time.sleep(0.15)  # inside the next DATA exchange
-        doomed.send_signal(signal.SIGKILL)
-        doomed.wait(timeout=10)
-        assert _outbox_counts(app).get(OutboxStatus.SENDING, 0) > 0, "killed holding claims"
-        successor = start_mail_worker(env, "--worker-id", "successor")
-        assert wait_for(lambda: _outbox_counts(app) == {OutboxStatus.SENT: 30}, timeout=40), (
-            _outbox_counts(app)
+    with opened_app(pg_url, tmp_path, AMF_MAIL_SEND_AFTER_COMMIT=False) as app:
+        with app.app_context():
+            for n in range(30):
+                queue_message((f"Delegate {n}", f"kill{n}@example.org"), f"Message {n}", "Body")
+            db.session.commit()
+        smtp_server.handler.delay = 0.3  # each DATA answer takes a while: the kill lands mid-batch
+        env = _worker_env(
+            pg_url,
+            smtp_server,
+            tmp_path / "mail",
+            AMF_MAIL_CLAIM_LEASE_SECONDS=2,
+            AMF_MAIL_BATCH_SIZE=10,
         )
-    finally:
-        terminate(doomed)
-        if successor is not None:
-            terminate(successor)
+        doomed = start_mail_worker(env, "--worker-id", "doomed")
+        successor = None
+        try:
+            handler = smtp_server.handler
+            # Kill it inside a DATA exchange after the third message: mid-batch, mid-message.
+            assert wait_for(
+                lambda: len(smtp_server.received) >= 3 and handler.receiving > 0, timeout=120
+            )
+            doomed.send_signal(signal.SIGKILL)
+            doomed.wait(timeout=10)
+            assert _outbox_counts(app).get(OutboxStatus.SENDING, 0) > 0, "killed holding claims"
+            successor = start_mail_worker(env, "--worker-id", "successor")
+            assert wait_for(lambda: _outbox_counts(app) == {OutboxStatus.SENT: 30}, timeout=120), (
+                _outbox_counts(app)
+            )
+        finally:
+            terminate(doomed)
+            if successor is not None:
+                terminate(successor)
 
-    arrived = smtp_server.message_id_counts()
-    assert sorted(arrived) == sorted(_message_ids(app)), "nothing lost"
-    twice = [mid for mid, count in arrived.items() if count > 1]
-    # README: the at-least-once window is at most one message per killed worker.
-    assert len(twice) <= 1 and max(arrived.values()) <= 2, arrived
-    print(f"killed worker: {len(twice)} message(s) delivered twice")
-    close_database(app)
+        arrived = smtp_server.message_id_counts()
+        assert sorted(arrived) == sorted(_message_ids(app)), "nothing lost"
+        twice = [mid for mid, count in arrived.items() if count > 1]
+        # README: the at-least-once window is at most one message per killed worker.
+        assert len(twice) <= 1 and max(arrived.values()) <= 2, arrived
+        print(f"killed worker: {len(twice)} message(s) delivered twice")
 
 
 def _postgres_binaries() -> Path | None:
@@ -224,16 +232,18 @@ def private_cluster(postgres_admin_url):
 def test_postgres_restart_while_serving_recovers_by_itself(private_cluster, tmp_path):
     url = private_cluster.url
     migrate_to_head(url, tmp_path)
-    setup = make_app(url, tmp_path)
-    with setup.app_context():
+    with opened_app(url, tmp_path) as setup, setup.app_context():
         seed_reference_data()
         open_registration(make_event(slug="restart"), capacity=None)
         db.session.commit()
         hanoi = db.session.scalar(sa.select(PilotCity.id).where(PilotCity.slug == "hanoi"))
-    close_database(setup)
 
-    server = Gunicorn(app_environment(url, "http://amf.test"), workers=2, threads=2)
-    outcomes: list[tuple[float, float, int | str]] = []  # (started, ended, status or error)
+    server = Gunicorn(
+        app_environment(url, "http://amf.test", tmp_path / "mail"), workers=2, threads=2
+    )
+    paths = ("/events/restart/", "/healthz", "/events/restart/agenda")
+    # (path, started, ended, status or error), appended by one visitor thread per path
+    outcomes: list[tuple[str, float, float, int | str]] = []
     stop = threading.Event()
 
     def traffic(path: str) -> None:
@@ -244,8 +254,16 @@ def test_postgres_restart_while_serving_recovers_by_itself(private_cluster, tmp_
                 status, _ = browser.request(server.url + path)
             except OSError as exc:
                 status = type(exc).__name__
-            outcomes.append((started, time.monotonic(), status))
-            time.sleep(0.02)
+            outcomes.append((path, started, time.monotonic(), status))
+            stop.wait(0.02)  # a steady stream of visitors, leaving the CPU to the server
+
+    def answered_since(moment: float) -> dict[str, list[float]]:
+        """When each path's requests that started after ``moment`` and got a 200 started."""
+        starts: dict[str, list[float]] = {path: [] for path in paths}
+        for path, started, _, status in list(outcomes):
+            if started > moment and status == 200:
+                starts[path].append(started)
+        return starts
 
     def register(n: int) -> int:
         form = {
@@ -256,44 +274,48 @@ def test_postgres_restart_while_serving_recovers_by_itself(private_cluster, tmp_
             "officer_id": "",
             "consent_privacy": "y",
         }
-        return Browser(timeout=10).submit_form(f"{server.url}/events/restart/register", form)[0]
+        return Browser(timeout=30).submit_form(f"{server.url}/events/restart/register", form)[0]
 
-    threads = [
-        threading.Thread(target=traffic, args=(path,))
-        for path in ("/events/restart/", "/healthz", "/events/restart/agenda")
-    ]
+    threads = [threading.Thread(target=traffic, args=(path,)) for path in paths]
     try:
         server.wait_ready()
         assert [register(n) for n in range(5)] == [303] * 5, "committed before the restart"
         for thread in threads:
             thread.start()
-        time.sleep(2)
+        assert wait_for(
+            lambda: all(len(s) >= 3 for s in answered_since(0).values()), timeout=120
+        ), "traffic on every path before the restart"
         restart_began = time.monotonic()
         private_cluster.pg_ctl("restart", "-m", "fast")
         restart_ended = time.monotonic()
-        time.sleep(4)
+        # Recovered: every path answered 200 again, three times, to requests sent after it.
+        assert wait_for(
+            lambda: all(len(s) >= 3 for s in answered_since(restart_ended).values()), timeout=120
+        ), "every path answers again after the restart"
         after = [register(n) for n in range(5, 8)]
     finally:
         stop.set()
         for thread in threads:
-            thread.join(timeout=15)
+            thread.join(timeout=60)
         server.stop()
     assert not any(thread.is_alive() for thread in threads), "a request hung"
 
     assert after == [303] * 3, "registrations work again after the restart"
-    failures = [(s, e, status) for s, e, status in outcomes if status != 200]
-    window_end = restart_ended + 2  # the first request after may meet a connection pre-ping drops
-    assert all(restart_began - 5 <= s and s <= window_end for s, _, _ in failures), failures
-    assert all(e - s < 10 for s, e, _ in outcomes), "every request ends within its timeout"
-    recovered = [status for s, _, status in outcomes if s > window_end]
+    failures = [(p, s, e, status) for p, s, e, status in outcomes if status != 200]
+    # The first request after the restart may still meet a connection the restart closed:
+    # failures may last until each path has answered 200 again, and not past that.
+    first_answers = answered_since(restart_ended)
+    window_end = max(min(starts) for starts in first_answers.values())
+    assert all(restart_began <= e and s <= window_end for _, s, e, _ in failures), failures
+    # Each request ends within its timeouts (5 s per connect and read): none hangs.
+    assert all(e - s < 60 for _, s, e, _ in outcomes), "every request ends within its timeout"
+    recovered = [status for _, s, _, status in outcomes if s > window_end]
     assert recovered and set(recovered) == {200}, "the app recovered by itself"
     print(
         f"{len(outcomes)} requests, {len(failures)} failed during the restart "
         f"({restart_ended - restart_began:.1f} s)"
     )
 
-    check = make_app(url, tmp_path)
-    with check.app_context():
+    with opened_app(url, tmp_path) as check, check.app_context():
         emails = set(db.session.scalars(sa.select(Registration.email)))
-    close_database(check)
     assert {f"before{n}@example.org" for n in range(8)} <= emails, "no registration lost"

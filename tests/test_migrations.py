@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
-from conftest import close_database, make_app, temporary_postgres_database
+from conftest import opened_app, temporary_postgres_database
 
 from amf.extensions import db
+from amf.registration.states import ACTIVE_STATUSES
 
 
 def _upgrade_check_downgrade(url: str, tmp_path) -> None:
-    app = make_app(url, tmp_path)
+    with opened_app(url, tmp_path) as app:
+        _upgrade_check_downgrade_app(app)
+
+
+def _upgrade_check_downgrade_app(app) -> None:
     runner = app.test_cli_runner()
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
@@ -19,11 +26,52 @@ def _upgrade_check_downgrade(url: str, tmp_path) -> None:
     with app.app_context():
         tables = set(sa.inspect(db.engine).get_table_names())
         assert {"event", "agenda_session", "pilot_city", "officer", "alembic_version"} <= tables
+        _assert_foreign_key_indexes()
+        _assert_active_email_index()
     result = runner.invoke(args=["db", "downgrade", "base"])
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
-    close_database(app)
+
+
+FILTERED_FOREIGN_KEYS = {
+    "speaker": "event_id",
+    "session_speaker": "speaker_id",
+    "agenda_session": ("room_id", "track_id"),
+    "notification_run": "event_id",
+}
+
+
+def _assert_foreign_key_indexes() -> None:
+    """Each foreign key the queries filter by leads an index."""
+    inspector = sa.inspect(db.engine)
+    for table, columns in FILTERED_FOREIGN_KEYS.items():
+        leading = {index["column_names"][0] for index in inspector.get_indexes(table)}
+        for column in (columns,) if isinstance(columns, str) else columns:
+            assert column in leading, (table, column)
+
+
+def _index_sql(name: str) -> str:
+    if db.engine.dialect.name == "sqlite":
+        query = "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :name"
+    else:
+        query = "SELECT indexdef FROM pg_indexes WHERE indexname = :name"
+    return db.session.scalar(sa.text(query), {"name": name})
+
+
+def _assert_active_email_index() -> None:
+    """Unique on (event_id, lower(email)) where the status is one of ACTIVE_STATUSES.
+
+    `flask db check` cannot see this: SQLite does not reflect expression indexes, and
+    neither dialect's comparison looks at an index's WHERE clause.
+    """
+    sql = _index_sql("uq_registration_active_email")
+    assert sql is not None, "uq_registration_active_email is missing"
+    columns, _, predicate = sql.partition(" WHERE ")
+    assert sql.startswith("CREATE UNIQUE INDEX"), sql
+    assert re.search(r"\(event_id, lower\(\(?email\)?(::text)?\)\)", columns), sql
+    assert set(re.findall(r"'(\w+)'", predicate)) == set(ACTIVE_STATUSES), sql
+    db.session.remove()
 
 
 def test_migrations_on_empty_sqlite(tmp_path):
@@ -39,15 +87,14 @@ def test_migrations_on_empty_postgresql(postgres_admin_url, tmp_path):
 def test_check_reports_drift_when_models_and_migrations_differ(tmp_path):
     """`flask db check` is a real check: a table missing from the database is reported."""
     url = f"sqlite:///{tmp_path / 'drift.sqlite3'}"
-    app = make_app(url, tmp_path)
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
-    with app.app_context():
-        db.session.execute(sa.text("DROP TABLE session_speaker"))
-        db.session.commit()
-    result = runner.invoke(args=["db", "check"])
-    assert result.exit_code != 0
-    close_database(app)
+    with opened_app(url, tmp_path) as app:
+        runner = app.test_cli_runner()
+        assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+        with app.app_context():
+            db.session.execute(sa.text("DROP TABLE session_speaker"))
+            db.session.commit()
+        result = runner.invoke(args=["db", "check"])
+        assert result.exit_code != 0
 
 
 def test_existing_registrations_survive_and_get_a_calendar_token_on_sqlite(tmp_path):
@@ -63,12 +110,16 @@ def test_existing_registrations_get_a_calendar_token_on_postgresql(postgres_admi
 
 def _upgrade_with_a_registration(url: str, tmp_path) -> None:
     """The migration that adds personal feeds gives rows already there a token the app accepts."""
+    with opened_app(url, tmp_path) as app:
+        _upgrade_app_with_a_registration(app, url)
+
+
+def _upgrade_app_with_a_registration(app, url: str) -> None:
     from datetime import UTC, datetime
 
     from amf.registration.models import Registration
     from amf.registration.services import calendar_token, get_by_calendar_token
 
-    app = make_app(url, tmp_path)
     runner = app.test_cli_runner()
     assert runner.invoke(args=["db", "upgrade", "7efa6805df70"]).exit_code == 0
     now = datetime(2030, 1, 1, tzinfo=UTC)
@@ -106,4 +157,3 @@ def _upgrade_with_a_registration(url: str, tmp_path) -> None:
         registration = db.session.scalars(sa.select(Registration)).one()
         assert len(registration.calendar_nonce) == 32
         assert get_by_calendar_token(calendar_token(registration)).id == registration.id
-    close_database(app)

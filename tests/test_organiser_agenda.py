@@ -5,28 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 
 import icalendar
 import sqlalchemy as sa
-from builders import make_event, make_session
-from conftest import delivered, invitations_in
+from builders import make_event, make_session, signed_up_delegates
+from conftest import count_queries, delivered, invitations_in
 from organiser_support import csrf_from, signed_in
 
 from amf.accounts.models import Role
-from amf.db import utcnow
 from amf.events.models import AgendaSession, Room, SessionStatus, Speaker
 from amf.extensions import db
 from amf.mail.models import OutboxMessage
 from amf.notices.models import NotificationRun
 from amf.notices.services import process_pending_runs
-from amf.registration.models import (
-    DelegateCategory,
-    Registration,
-    RegistrationStatus,
-    SessionSignup,
-    SignupStatus,
-)
 
 
 def _event_with_rooms(app):
@@ -166,54 +157,7 @@ def test_csv_import_previews_errors_then_imports_a_clean_file(app):
     ]
 
 
-def _signed_up_delegates(event, session, count: int) -> None:
-    """`count` confirmed delegates holding a seat in the session (bulk-inserted)."""
-    now = utcnow()
-    rows = [
-        dict(
-            event_id=event.id,
-            reference=f"R{n:07d}",
-            status=RegistrationStatus.CONFIRMED,
-            honorific="",
-            given_names=f"Delegate {n}",
-            family_name="Nguyễn",
-            email=f"d{n}@example.org",
-            phone="",
-            position="",
-            organisation="",
-            category=DelegateCategory.OBSERVER,
-            other_organisation="Org",
-            other_country="",
-            dietary_needs="",
-            accessibility_needs="",
-            consented_privacy_at=now,
-            listed_publicly=False,
-            manage_nonce=f"{n:032d}",
-            manage_token_hash=f"m{n:063d}",
-            calendar_nonce=f"{n:032d}",
-            calendar_token_hash=f"c{n:063d}",
-            created_at=now,
-            updated_at=now,
-            verify_by=now,
-            status_changed_at=now,
-        )
-        for n in range(count)
-    ]
-    db.session.execute(sa.insert(Registration), rows)
-    ids = db.session.scalars(sa.select(Registration.id).where(Registration.event_id == event.id))
-    db.session.execute(
-        sa.insert(SessionSignup),
-        [
-            dict(
-                registration_id=i,
-                session_id=session.id,
-                status=SignupStatus.CONFIRMED,
-                created_at=now,
-            )
-            for i in ids
-        ],
-    )
-    db.session.commit()
+REQUEST_QUERY_BUDGET = 40  # statements of the request that hands a change to the worker (14 now)
 
 
 def test_changing_a_session_for_2000_delegates_queues_2000_updates_without_blocking(app):
@@ -222,27 +166,28 @@ def test_changing_a_session_for_2000_delegates_queues_2000_updates_without_block
         session = make_session(event, title="Closing plenary", takes_signups=True)
         db.session.commit()
         event_id, session_id, revision = event.id, session.id, session.revision
-        _signed_up_delegates(event, session, 2000)
+        signed_up_delegates(event, session, 2000)
     client = signed_in(app, Role.ORGANISER)
     url = f"/organiser/events/{event_id}/sessions/{session_id}"
     token = csrf_from(client, url)
-    started = time.perf_counter()
-    response = client.post(
-        url,
-        data=_session_form(
-            token, title="Closing plenary", start="14:00", end="15:00", takes_signups="y"
-        ),
-    )
-    request_seconds = time.perf_counter() - started
+    with count_queries(app) as request_queries:
+        response = client.post(
+            url,
+            data=_session_form(
+                token, title="Closing plenary", start="14:00", end="15:00", takes_signups="y"
+            ),
+        )
     assert response.status_code == 303
-    assert request_seconds < 3, request_seconds
+    # The request records a notice run for the worker and queues nothing itself: a handful
+    # of statements, however many delegates (the fan-out's speed is for bench/, not a test).
+    assert request_queries.count < REQUEST_QUERY_BUDGET, request_queries.statements
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 0
-        started = time.perf_counter()
+        pending = db.session.scalars(sa.select(NotificationRun)).one()
+        assert (pending.finished_at, pending.queued) == (None, 0), "left to the worker"
+        db.session.remove()
         queued = process_pending_runs()
-        fan_out_seconds = time.perf_counter() - started
         assert queued == 2000
-        assert fan_out_seconds < 120, fan_out_seconds
         messages = db.session.scalars(sa.select(OutboxMessage)).all()
         assert len({m.recipient_emails[0] for m in messages}) == 2000
         run = db.session.scalars(sa.select(NotificationRun)).one()
@@ -252,7 +197,6 @@ def test_changing_a_session_for_2000_delegates_queues_2000_updates_without_block
         assert invite["METHOD"] == "REQUEST"
         assert str(vevent["UID"]).startswith(f"session-{session_id}@")
         assert int(vevent["SEQUENCE"]) > revision
-        print(f"\n2000 delegates: request {request_seconds:.2f}s, fan-out {fan_out_seconds:.2f}s")
 
 
 def test_cancelling_a_session_sends_its_delegates_a_cancel(app):
@@ -261,7 +205,7 @@ def test_cancelling_a_session_sends_its_delegates_a_cancel(app):
         session = make_session(event, title="Site visit", takes_signups=True)
         db.session.commit()
         event_id, session_id = event.id, session.id
-        _signed_up_delegates(event, session, 3)
+        signed_up_delegates(event, session, 3)
     client = signed_in(app, Role.ORGANISER)
     token = csrf_from(client, f"/organiser/events/{event_id}/sessions/{session_id}")
     response = client.post(
@@ -285,7 +229,7 @@ def test_a_session_with_sign_ups_cannot_be_deleted_but_a_draft_one_can(app):
         draft = make_session(event, title="Draft idea", start="11:00", end="12:00")
         db.session.commit()
         event_id, taken_id, draft_id = event.id, taken.id, draft.id
-        _signed_up_delegates(event, taken, 1)
+        signed_up_delegates(event, taken, 1)
     client = signed_in(app, Role.ORGANISER)
     token = csrf_from(client, "/organiser/")
     client.post(
@@ -305,7 +249,7 @@ def test_cancelling_an_event_tells_registered_delegates_with_an_event_cancel(app
         session = make_session(event)
         db.session.commit()
         event_id, session_id = event.id, session.id
-        _signed_up_delegates(event, session, 2)
+        signed_up_delegates(event, session, 2)
     client = signed_in(app, Role.ORGANISER)
     token = csrf_from(client, f"/organiser/events/{event_id}/edit")
     response = client.post(

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 import sqlalchemy as sa
 from builders import delegate, make_event, make_session, open_registration
-from conftest import close_database, make_app, migrate_to_head, temporary_postgres_database
+from conftest import migrate_to_head, opened_app, temporary_postgres_database
 
 from amf.cities.services import seed_reference_data
 from amf.extensions import db
@@ -24,16 +24,15 @@ def pg_app(postgres_admin_url, tmp_path):
     """An app on its own PostgreSQL database, with a pool big enough for every thread."""
     with temporary_postgres_database(postgres_admin_url) as url:
         migrate_to_head(url, tmp_path)
-        app = make_app(
+        with opened_app(
             url,
             tmp_path,
             SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 30, "max_overflow": 40, "pool_timeout": 60},
             AMF_MAIL_SEND_AFTER_COMMIT=False,
-        )
-        with app.app_context():
-            seed_reference_data()
-        yield app
-        close_database(app)
+        ) as app:
+            with app.app_context():
+                seed_reference_data()
+            yield app
 
 
 def _all_at_once(app, actions: list[Callable[[], None]]) -> list[BaseException]:

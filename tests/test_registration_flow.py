@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from email.message import EmailMessage
 
 import icalendar
@@ -11,7 +12,8 @@ import pytest
 import redis
 import sqlalchemy as sa
 from builders import make_event, make_session, open_registration
-from conftest import close_database, make_app
+from conftest import opened_app
+from live_processes import private_redis
 
 from amf.cities.models import Officer, PilotCity
 from amf.extensions import db
@@ -433,41 +435,46 @@ def test_listed_delegates_appear_on_their_city_page_only_with_consent(
 
 
 def test_rate_limit_answers_429_with_a_friendly_page(database_url, tmp_path, seeded, event):
-    limited = make_app(
+    with opened_app(
         database_url, tmp_path, RATELIMIT_ENABLED=True, AMF_FORM_RATE_LIMIT="2 per minute"
-    )
-    client = limited.test_client()
-    responses = [post_registration(client, event, form_for(limited, n)) for n in range(3)]
-    assert [r.status_code for r in responses] == [303, 303, 429]
-    assert "Too many requests" in responses[2].text
-    with limited.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 2
-    close_database(limited)
+    ) as limited:
+        client = limited.test_client()
+        responses = [post_registration(client, event, form_for(limited, n)) for n in range(3)]
+        assert [r.status_code for r in responses] == [303, 303, 429]
+        assert "Too many requests" in responses[2].text
+        with limited.app_context():
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 2
 
 
-def test_rate_limits_are_shared_through_redis(database_url, tmp_path, seeded, event):
-    """Two app instances on one Redis count the same client's posts together."""
-    url = os.environ.get("AMF_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
+@pytest.fixture
+def redis_socket():
+    """A private redis-server's Unix socket: no other run counts or flushes there."""
+    if shutil.which("redis-server") is None:
         if os.environ.get("CI"):
-            pytest.fail(f"CI must run the Redis test: {exc}")
-        pytest.skip(f"Redis not reachable at {url}: {exc}")
-    redis.Redis.from_url(url).flushdb()
+            pytest.fail("CI must run the Redis test: redis-server is not installed")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    with private_redis() as socket_path:
+        yield socket_path
+
+
+def test_rate_limits_are_shared_through_redis(database_url, tmp_path, seeded, event, redis_socket):
+    """Two app instances on one Redis count the same client's posts together."""
     settings = dict(
-        RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=url, AMF_FORM_RATE_LIMIT="2 per minute"
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=f"redis+unix://{redis_socket}",
+        AMF_FORM_RATE_LIMIT="2 per minute",
     )
-    first, second = (make_app(database_url, tmp_path, **settings) for _ in range(2))
-    codes = [
-        post_registration(instance.test_client(), event, form_for(instance, n)).status_code
-        for n, instance in enumerate((first, second, first))
-    ]
+    with (
+        opened_app(database_url, tmp_path, **settings) as first,
+        opened_app(database_url, tmp_path, **settings) as second,
+    ):
+        codes = [
+            post_registration(instance.test_client(), event, form_for(instance, n)).status_code
+            for n, instance in enumerate((first, second, first))
+        ]
     assert codes == [303, 303, 429]
-    assert redis.Redis.from_url(url).keys("*"), "the counts live in Redis"
-    close_database(first)
-    close_database(second)
-    redis.Redis.from_url(url).flushdb()
+    with redis.Redis(unix_socket_path=str(redis_socket)) as store:
+        assert store.keys("*"), "the counts live in Redis"
 
 
 def test_manage_page_form_is_prefilled_so_saving_it_unchanged_works(

@@ -2,8 +2,9 @@
 
 from flask import Blueprint
 
-from amf.accounts.access import guard
+from amf.accounts.access import guard, may_open
 
 bp = guard(Blueprint("accounts", __name__, url_prefix="/organiser"))
+bp.add_app_template_global(may_open)
 
 from amf.accounts import views  # noqa: E402,F401

@@ -31,6 +31,12 @@ def public(view: View) -> View:
     return view
 
 
+def _role_allows(view) -> bool:
+    """Whether the signed-in account holds one of the view's roles (none declared: nobody)."""
+    roles = getattr(view, "required_roles", None)
+    return bool(roles) and current_user.has_role(*roles)
+
+
 def check_access():
     """Before each request to a guarded blueprint: sign-in first, then the view's roles.
 
@@ -41,10 +47,20 @@ def check_access():
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    roles = getattr(view, "required_roles", None)
-    if not roles or not current_user.has_role(*roles):
+    if not _role_allows(view):
         abort(403)
     return None
+
+
+def may_open(endpoint: str) -> bool:
+    """Whether the signed-in account may open this back-office page: templates show a link
+    only then, by the same rule check_access applies, so no link leads to a 403."""
+    view = current_app.view_functions.get(endpoint)
+    if view is None:
+        return False
+    if getattr(view, "is_public", False):
+        return True
+    return current_user.is_authenticated and _role_allows(view)
 
 
 def guard(bp: Blueprint) -> Blueprint:

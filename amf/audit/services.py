@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from amf.audit.models import AuditEntry
 from amf.extensions import db
+from amf.timezones import to_local, zone_abbreviation
 
 PAGE_SIZE = 50
 
@@ -48,16 +51,44 @@ def diff(obj, values: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 def _plain(changes: dict[str, Any]) -> dict[str, Any]:
-    """JSON-safe values (dates, enums, decimals as text)."""
+    """JSON-safe values (dates, enums, decimals as text); instants all in UTC, ISO 8601."""
 
     def plain(value: Any) -> Any:
         if value is None or isinstance(value, bool | int | float | str):
             return value
         if isinstance(value, list | tuple):
             return [plain(v) for v in value]
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(UTC).isoformat(timespec="seconds")
+        if isinstance(value, datetime | date):
+            return value.isoformat()
         return str(value)
 
     return {key: plain(value) for key, value in changes.items()}
+
+
+# An instant as stored: ISO 8601 with an offset (entries from before every value was kept in
+# UTC hold the offset it was given in, so "06:30:00+00:00" and "14:00:00+07:00" both occur).
+_INSTANT = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d|Z)")
+
+
+def readable_value(value: Any, tz_name: str = "UTC") -> str:
+    """A recorded value for people: instants in one zone, named, so a move reads as one."""
+    if isinstance(value, list):
+        return "; ".join(readable_value(v, tz_name) for v in value) or "none"
+    if value is None or value == "":
+        return "none"
+    if isinstance(value, str) and _INSTANT.fullmatch(value):
+        return readable_instant(datetime.fromisoformat(value), tz_name)
+    return str(value)
+
+
+def readable_instant(instant: datetime, tz_name: str = "UTC", seconds: bool = False) -> str:
+    """'2031-03-10 13:30 WIB': to the minute, or the second when asked or it has seconds."""
+    local = to_local(instant, tz_name)
+    clock = "%H:%M:%S" if seconds or local.second else "%H:%M"
+    name = "UTC" if tz_name == "UTC" else zone_abbreviation(instant, tz_name)
+    return f"{local.strftime('%Y-%m-%d ' + clock)} {name}"
 
 
 @dataclass

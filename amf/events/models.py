@@ -221,7 +221,9 @@ session_speaker = sa.Table(
     sa.Column(
         "session_id", sa.ForeignKey("agenda_session.id", ondelete="CASCADE"), primary_key=True
     ),
-    sa.Column("speaker_id", sa.ForeignKey("speaker.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "speaker_id", sa.ForeignKey("speaker.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
 )
 
 
@@ -258,8 +260,12 @@ class AgendaSession(db.Model):
     kind: Mapped[SessionKind] = mapped_column(str_enum(SessionKind, "session_kind"))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    room_id: Mapped[int | None] = mapped_column(sa.ForeignKey("room.id", ondelete="SET NULL"))
-    track_id: Mapped[int | None] = mapped_column(sa.ForeignKey("track.id", ondelete="SET NULL"))
+    room_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("room.id", ondelete="SET NULL"), index=True
+    )
+    track_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("track.id", ondelete="SET NULL"), index=True
+    )
     status: Mapped[SessionStatus] = mapped_column(
         str_enum(SessionStatus, "session_status"), default=SessionStatus.SCHEDULED
     )
@@ -307,7 +313,7 @@ class Speaker(db.Model):
     __tablename__ = "speaker"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     honorific: Mapped[str] = mapped_column(sa.String(60), default="")
     position: Mapped[str] = mapped_column(sa.String(300), default="")

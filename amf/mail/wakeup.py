@@ -13,10 +13,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import TYPE_CHECKING
 
-import psycopg
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:  # psycopg comes with the `postgres` extra; SQLite installs run without it
+    import psycopg
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +64,8 @@ class WakeupListener:
 
     def _connect(self) -> psycopg.Connection | None:
         if self._connection is None or self._connection.closed:
+            import psycopg  # only PostgreSQL URLs get here, and they need psycopg anyway
+
             try:
                 self._connection = psycopg.connect(self.conninfo, autocommit=True)
                 self._connection.execute(f"LISTEN {CHANNEL}")
@@ -80,6 +85,8 @@ class WakeupListener:
         if connection is None:
             stop.wait(seconds)
             return
+        import psycopg  # already loaded by _connect
+
         deadline = time.monotonic() + seconds
         while not stop.is_set():
             remaining = deadline - time.monotonic()

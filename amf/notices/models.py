@@ -32,7 +32,7 @@ class NotificationRun(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[NoticeKind] = mapped_column(str_enum(NoticeKind, "notice_kind"))
-    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
     session_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("agenda_session.id", ondelete="CASCADE")
     )

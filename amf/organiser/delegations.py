@@ -66,18 +66,14 @@ def delegation_overview(event: Event) -> list[Delegation]:
         .group_by(Registration.city_id, Registration.status)
     ):
         counts[city_id][status] = count
-    # Registration.officer_confirmed, as SQL: the verified address is the officer's own.
-    proven = sa.and_(
-        Registration.verified_at.is_not(None),
-        sa.func.lower(Registration.email) == sa.func.lower(sa.func.trim(Officer.email)),
-    )
     officers: dict[int, set[int]] = defaultdict(set)
     claims: dict[int, set[int]] = defaultdict(set)
     for city_id, officer_id, confirmed in db.session.execute(
-        sa.select(Registration.city_id, Registration.officer_id, sa.func.coalesce(proven, False))
-        .join(Officer, Officer.id == Registration.officer_id)
-        .where(
+        sa.select(
+            Registration.city_id, Registration.officer_id, Registration.officer_confirmed
+        ).where(
             Registration.event_id == event.id,
+            Registration.officer_id.is_not(None),
             Registration.status.in_(ACTIVE_STATUSES),
         )
     ):

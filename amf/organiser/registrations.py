@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -20,8 +21,15 @@ from amf.registration.models import (
     SessionSignup,
 )
 from amf.registration.states import Actor, organiser
+from amf.timezones import to_local
 
 PAGE_SIZE = 50
+
+
+def wall_clock(instant: datetime, tz_name: str) -> datetime:
+    """The instant as the event's local time to the second, without zone: spreadsheets
+    take no zone in a date cell, so the column's header names it."""
+    return to_local(instant, tz_name).replace(tzinfo=None, microsecond=0)
 
 
 @dataclass
@@ -148,12 +156,12 @@ def export_rows(event: Event, filters: RegistrationFilters) -> tuple[list[str], 
         "dietary_needs",
         "accessibility_needs",
         "sessions",
-        "registered_at",
+        f"registered_at ({event.timezone})",
     ]
     rows = [
         [
             r.reference,
-            r.status.value,
+            r.status.label,
             r.honorific,
             r.given_names,
             r.family_name,
@@ -161,7 +169,7 @@ def export_rows(event: Event, filters: RegistrationFilters) -> tuple[list[str], 
             r.phone,
             r.position,
             r.organisation,
-            r.category.value,
+            r.category.label,
             r.city.name if r.city else "",
             r.city.member_state.name if r.city else "",
             r.officer.name if r.officer else "",
@@ -170,7 +178,7 @@ def export_rows(event: Event, filters: RegistrationFilters) -> tuple[list[str], 
             r.dietary_needs,
             r.accessibility_needs,
             "; ".join(f"{s.session.title} ({s.status.value})" for s in r.signups),
-            r.created_at,
+            wall_clock(r.created_at, event.timezone),
         ]
         for r in registrations
     ]
@@ -238,6 +246,7 @@ def correct_details(registration: Registration, details, actor) -> Registration:
         "registration",
         registration.id,
         f"{registration.reference} {registration.display_name}",
+        _corrections(registration, details),
     )
     try:
         return registration_services.update_details(
@@ -246,6 +255,30 @@ def correct_details(registration: Registration, details, actor) -> Registration:
     except Exception:
         db.session.rollback()
         raise
+
+
+# What a badge and the delegation lists show, old and new. Needs and phone numbers stay out
+# of the log (the registration's own history names every field changed).
+_SHOWN_IN_AUDIT = ("honorific", "given_names", "family_name", "position", "organisation")
+
+
+def _corrections(registration: Registration, details) -> dict[str, list]:
+    """The corrected details as {field: [old, new]}, categories by their labels."""
+    changes = {
+        name: [getattr(registration, name), getattr(details, name).strip()]
+        for name in _SHOWN_IN_AUDIT
+        if getattr(registration, name) != getattr(details, name).strip()
+    }
+    if registration.category != details.category:
+        changes["category"] = [
+            registration.category.label,
+            DelegateCategory(details.category).label,
+        ]
+    if registration.city_id != details.city_id:
+        old = registration.city.name if registration.city else "another organisation"
+        new = db.session.get(PilotCity, details.city_id) if details.city_id else None
+        changes["city"] = [old, new.name if new else "another organisation"]
+    return changes
 
 
 def resend_confirmation(registration: Registration, actor: Actor) -> Registration:

@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from amf.cities.models import Officer, PilotCity
@@ -13,6 +14,7 @@ from amf.db import UTCDateTime, str_enum, utcnow
 from amf.events.models import AgendaSession, Event
 from amf.extensions import db
 from amf.registration.states import (
+    ACTIVE_STATUSES,
     DELEGATE,
     SYSTEM,
     Actor,
@@ -75,18 +77,15 @@ class Registration(db.Model):
 
     __tablename__ = "registration"
     __table_args__ = (
-        # One active registration per event and email, enforced by the database.
+        # One active registration per event and address, whatever its case, enforced by the
+        # database; the lookups compare lower(email), so they can use this index.
         sa.Index(
             "uq_registration_active_email",
             "event_id",
-            "email",
+            sa.func.lower(sa.column("email")),
             unique=True,
-            sqlite_where=sa.text(
-                "status IN ('pending_verification', 'confirmed', 'waitlisted', 'awaiting_approval')"
-            ),
-            postgresql_where=sa.text(
-                "status IN ('pending_verification', 'confirmed', 'waitlisted', 'awaiting_approval')"
-            ),
+            sqlite_where=sa.column("status").in_([s.value for s in ACTIVE_STATUSES]),
+            postgresql_where=sa.column("status").in_([s.value for s in ACTIVE_STATUSES]),
         ),
         sa.Index("ix_registration_event_status", "event_id", "status"),
         sa.CheckConstraint(
@@ -273,7 +272,7 @@ class Registration(db.Model):
         """Whether the delegate says they are one of the city's listed officers."""
         return self.officer_id is not None
 
-    @property
+    @hybrid_property
     def officer_confirmed(self) -> bool:
         """Whether that claim is proven: the officer's email on record is the address this
         registration verified. Anyone can pick an officer's name; organisers see which is which.
@@ -283,6 +282,19 @@ class Registration(db.Model):
             bool(officer_email)
             and self.verified_at is not None
             and (officer_email == self.email.lower())
+        )
+
+    @officer_confirmed.inplace.expression
+    @classmethod
+    def _officer_confirmed_sql(cls) -> sa.ColumnElement[bool]:
+        """The same rule in SQL, for queries over many registrations."""
+        return sa.and_(
+            cls.verified_at.is_not(None),
+            sa.exists().where(
+                Officer.id == cls.officer_id,
+                sa.func.trim(sa.func.coalesce(Officer.email, "")) != "",
+                sa.func.lower(sa.func.trim(Officer.email)) == sa.func.lower(cls.email),
+            ),
         )
 
     @property

@@ -21,10 +21,12 @@ from browser.support import (
     DESKTOP,
     PHONE,
     Screenshots,
+    expect,
     sync_playwright,
 )
 
 VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
+BROWSER_TIMEOUT_MS = 60_000
 
 
 def _unavailable(reason: str) -> None:
@@ -41,12 +43,17 @@ def chromium():
         _unavailable("playwright is not installed (pip install -e '.[dev]')")
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    # Deadlines, not delays: a page that is ready passes at once, and a loaded machine
+    # (Chromium and the server share two cores with other work) still gets there.
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
-        yield browser
-        browser.close()
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,7 @@ def live_server(app, database_url, tmp_path, smtp_server) -> Iterator[LiveServer
         AMF_BASE_URL=url,
         MAIL_SERVER=smtp_server.host,
         MAIL_PORT=smtp_server.port,
-        MAIL_TIMEOUT=5,
+        MAIL_TIMEOUT=30,
         MAIL_DEFAULT_SENDER="AMF Events <no-reply@amf.test>",
         WTF_CSRF_ENABLED=True,
     )
@@ -116,7 +123,7 @@ def open_page(chromium) -> Iterator[Callable]:
 
     def open_page(viewport: str = "desktop"):
         context = chromium.new_context(**VIEWPORTS[viewport])
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
         page.problems = []
@@ -124,6 +131,8 @@ def open_page(chromium) -> Iterator[Callable]:
         page.on("console", lambda message: _record_console_error(page, message))
         return page
 
-    yield open_page
-    for context in contexts:
-        context.close()
+    try:
+        yield open_page
+    finally:
+        for context in contexts:
+            context.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import time
 from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
@@ -19,6 +18,7 @@ try:
 except ImportError:  # pragma: no cover - depends on the environment
     Axe = None  # type: ignore[assignment,misc]
 
+from live_processes import wait_until
 from smtp_server import SMTPTestServer
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -58,19 +58,19 @@ class Screenshots:
 
 
 def wait_for_message(
-    smtp: SMTPTestServer, matches: Callable[[EmailMessage], bool], timeout: float = 10
+    smtp: SMTPTestServer, matches: Callable[[EmailMessage], bool], timeout: float = 60
 ) -> EmailMessage:
     """The first message the SMTP server received that matches, waiting for it to arrive."""
-    deadline = time.monotonic() + timeout
-    while True:
-        for item in smtp.received:
-            message = item.message
-            if matches(message):
-                return message
-        if time.monotonic() > deadline:
-            subjects = [item.message["Subject"] for item in smtp.received]
-            raise AssertionError(f"No matching email within {timeout}s; received: {subjects}")
-        time.sleep(0.05)
+    found: list[EmailMessage] = []
+
+    def arrived() -> bool:
+        found[:] = [item.message for item in smtp.received if matches(item.message)][:1]
+        return bool(found)
+
+    if not wait_until(arrived, timeout=timeout, interval=0.05):
+        subjects = [item.message["Subject"] for item in smtp.received]
+        raise AssertionError(f"No matching email within {timeout}s; received: {subjects}")
+    return found[0]
 
 
 def text_body(message: EmailMessage) -> str:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from amf.accounts.access import STAFF, requires
 from amf.events import agenda as agenda_service
-from amf.events.models import AgendaSession
+from amf.events.models import AgendaSession, SessionKind
 from amf.extensions import db
 from amf.notices.services import pending_runs
-from amf.organiser import agenda_csv, bp, forms
+from amf.organiser import agenda_csv, agenda_import, bp, forms
 from amf.organiser.agenda_grid import agenda_grid
+from amf.organiser.spreadsheet import download
 from amf.organiser.views.events import event_or_404
 
 
@@ -161,11 +162,11 @@ def import_agenda(event_id: int):
     preview = text = None
     if form.validate_on_submit():
         try:
-            text = agenda_csv.decode_upload(form.file.data.read())
+            text = agenda_import.decode_upload(form.file.data.read())
         except UnicodeDecodeError:
             form.form_errors.append("Save the file as CSV UTF-8 and try again.")
         else:
-            preview = agenda_csv.preview_import(event, text)
+            preview = agenda_import.preview_import(event, text)
     status = 422 if request.method == "POST" and (preview is None or not preview.ok) else 200
     return render_template(
         "organiser/import.html",
@@ -174,23 +175,34 @@ def import_agenda(event_id: int):
         preview=preview,
         csv_text=text,
         confirm_form=forms.ConfirmForm(),
+        kinds=list(SessionKind),
+        actions=agenda_import.RowAction,
     ), status
 
 
 @bp.post("/events/<int:event_id>/agenda/import/confirm")
 @requires(*STAFF)
 def confirm_import(event_id: int):
-    """Import the previewed file, all rows or none."""
+    """Import the previewed file: new rows created, changed ones updated, the rest left be."""
     event = event_or_404(event_id)
     if forms.ConfirmForm().validate_on_submit():
         try:
-            count = agenda_csv.import_sessions(
-                event, request.form.get("csv_text", ""), current_user
+            result = agenda_import.import_sessions(
+                event,
+                request.form.get("csv_text", ""),
+                current_user,
+                revision=request.form.get("revision", None, type=int),
             )
-        except ValueError as exc:
+        except agenda_import.ImportRefused as exc:
             flash(str(exc), "error")
             return redirect(url_for(".import_agenda", event_id=event.id), code=303)
-        flash(f"Imported {count} session(s).", "info")
+        flash(
+            f"Imported: {result.created} new, {result.updated} updated, "
+            f"{result.unchanged} unchanged session(s).",
+            "info",
+        )
+        if result.notified:
+            flash(f"{result.notified} signed-up delegate(s) are being sent the update.", "info")
     return redirect(url_for(".agenda", event_id=event.id), code=303)
 
 
@@ -199,11 +211,7 @@ def confirm_import(event_id: int):
 def export_agenda(event_id: int):
     """The agenda as CSV."""
     event = event_or_404(event_id)
-    return Response(
-        agenda_csv.export_agenda(event),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{event.slug}-agenda.csv"'},
-    )
+    return download(agenda_csv.export_agenda(event), f"{event.slug}-agenda.csv")
 
 
 def _attach_errors(form: forms.SessionForm, exc: agenda_service.AgendaError) -> None:

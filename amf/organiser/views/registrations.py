@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from amf.accounts.access import STAFF, requires
@@ -11,7 +11,7 @@ from amf.cities.services import list_member_states_with_cities
 from amf.organiser import bp, charts, forms
 from amf.organiser import dashboard as dashboard_service
 from amf.organiser import registrations as registration_service
-from amf.organiser.spreadsheet import csv_bytes, xlsx_bytes
+from amf.organiser.spreadsheet import csv_bytes, download, xlsx_bytes
 from amf.organiser.views.events import event_or_404
 from amf.registration import seats
 from amf.registration.forms import CorrectDetailsForm
@@ -63,13 +63,8 @@ def export_registrations(event_id: int, fmt: str):
     )
     name = f"{event.slug}-registrations.{fmt}"
     if fmt == "csv":
-        body, mimetype = csv_bytes(header, rows), "text/csv; charset=utf-8"
-    else:
-        body = xlsx_bytes("Registrations", header, rows)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(
-        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+        return download(csv_bytes(header, rows), name)
+    return download(xlsx_bytes("Registrations", header, rows), name)
 
 
 @bp.get("/events/<int:event_id>/registrations/<int:registration_id>")
