@@ -37,6 +37,10 @@ class Config:
         # Rate limits on delegates' form posts; memory:// is per process, use Redis in production.
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+        # Redis down: count limits per process instead of failing the request (logged once;
+        # /healthz says so), and give up on an unanswering Redis within a second.
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
         self.AMF_FORM_RATE_LIMIT = os.environ.get(
             "AMF_FORM_RATE_LIMIT", "10 per minute;50 per hour"
         )
@@ -59,11 +63,19 @@ class Config:
         # Rendered agenda pages, keyed by the agenda's revision: bounds per worker.
         self.AMF_PAGE_CACHE_ENTRIES = _env_int("AMF_PAGE_CACHE_ENTRIES", 128)
         self.AMF_PAGE_CACHE_BYTES = _env_int("AMF_PAGE_CACHE_BYTES", 32 * 1024 * 1024)
-        # Public pages served to visitors without a session from memory for this long after
-        # they were rendered (0 turns it off), and the bounds of that cache per worker.
+        # Visitors without a session share an event page rendered at most this long ago
+        # (0: every visit renders it).
         self.AMF_SHARED_PAGE_TTL_SECONDS = _env_int("AMF_SHARED_PAGE_TTL_SECONDS", 5)
-        self.AMF_SHARED_PAGE_ENTRIES = _env_int("AMF_SHARED_PAGE_ENTRIES", 256)
-        self.AMF_SHARED_PAGE_BYTES = _env_int("AMF_SHARED_PAGE_BYTES", 32 * 1024 * 1024)
+        # Built feeds and pages shared between instances (Flask-Caching): Redis when
+        # CACHE_REDIS_URL is set, else nothing shared (each worker keeps its own).
+        self.CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or None
+        self.CACHE_TYPE = "RedisCache" if self.CACHE_REDIS_URL else "NullCache"
+        self.CACHE_DEFAULT_TIMEOUT = 24 * 3600
+        self.CACHE_NO_NULL_WARNING = True
+        self.CACHE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+        # Request bodies past this size are refused with a 413 before they are read.
+        self.MAX_CONTENT_LENGTH = _env_int("AMF_MAX_REQUEST_BYTES", 4 * 1024 * 1024)
+        self.AMF_MAX_REQUEST_BYTES = self.MAX_CONTENT_LENGTH
         # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
         self.AMF_TRUSTED_PROXIES = _env_int("AMF_TRUSTED_PROXIES", 0)
         # How long a delegate has to click the verification link.

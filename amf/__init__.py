@@ -35,6 +35,7 @@ def create_app(config: str | type | Mapping[str, Any] | None = None) -> Flask:
     )
     load_config(app, config)
     register_sessions(app)
+    register_input_guards(app)
     register_url_converters(app)
     register_extensions(app)
     register_login(app)
@@ -45,7 +46,7 @@ def create_app(config: str | type | Mapping[str, Any] | None = None) -> Flask:
     register_security_headers(app)
     register_template_helpers(app)
     register_commands(app)
-    register_middleware(app)
+    register_proxy_fix(app)
     return app
 
 
@@ -81,6 +82,13 @@ def register_sessions(app: Flask) -> None:
     app.session_interface = CookielessFastSessionInterface()
 
 
+def register_input_guards(app: Flask) -> None:
+    """Out-of-range ids and NUL bytes are refused for every route before any query."""
+    from amf.inputs import register
+
+    register(app)
+
+
 def register_url_converters(app: Flask) -> None:
     """<slug:...> and <token:...>: malformed slugs and tokens are 404s before any query."""
     from amf.urls import register_converters
@@ -88,20 +96,10 @@ def register_url_converters(app: Flask) -> None:
     register_converters(app)
 
 
-def drop_hook(hooks: dict, owner: object, name: str) -> None:
-    """Remove an extension's app-wide request hook (``owner.name``) that we have no use for."""
-    funcs = hooks.setdefault(None, [])
-    funcs[:] = [
-        hook
-        for hook in funcs
-        if not (getattr(hook, "__self__", None) is owner and hook.__name__ == name)
-    ]
-
-
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to this app."""
     from amf.db import render_migration_item
-    from amf.extensions import csrf, db, limiter, mail, migrate
+    from amf.extensions import cache, csrf, db, limiter, mail, migrate
 
     db.init_app(app)
     migrate.init_app(
@@ -115,9 +113,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
-    # We set only per-route limits (@limiter.limit), which the decorator checks itself when
-    # the view runs; the app-wide check would cost every request ~0.3 ms for nothing.
-    drop_hook(app.before_request_funcs, limiter, "_check_request_limit")
+    cache.init_app(app)
 
 
 def register_login(app: Flask) -> None:
@@ -179,16 +175,8 @@ def register_security_headers(app: Flask) -> None:
     register(app)
 
 
-def register_middleware(app: Flask) -> None:
-    """WSGI layers, innermost first: shared public pages, the feed-poll shortcut, ProxyFix.
-
-    ProxyFix goes outside the others so they see the client's real scheme and host.
-    """
-    from amf import shared_pages
-    from amf.calendar import shortcut
-
-    shared_pages.install(app)
-    shortcut.install(app)
+def register_proxy_fix(app: Flask) -> None:
+    """The only WSGI layer: the client's real address, scheme and host from trusted proxies."""
     if app.config["AMF_TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

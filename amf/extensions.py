@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and attached to the app in create_app."""
 
+from flask import request
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -20,5 +22,15 @@ csrf = CSRFProtect()
 mail = Mail()
 # Storage comes from RATELIMIT_STORAGE_URI: memory:// by default, redis://... in production.
 limiter = Limiter(key_func=get_remote_address)
+
+
+@limiter.request_filter
+def _reads_are_never_limited() -> bool:
+    """Every limit is on a form post, so reads (feed polls, pages) skip the limiter early."""
+    return request.method in ("GET", "HEAD", "OPTIONS")
+
+
+# Built feeds and pages shared between instances: CACHE_TYPE (RedisCache in production).
+cache = Cache()
 # Organiser sign-in; amf.accounts configures the loader and the login view.
 login_manager = LoginManager()

@@ -22,6 +22,7 @@ class ReceivedMessage:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    mail_options: tuple[str, ...] = ()
 
     @property
     def message(self) -> EmailMessage:
@@ -35,9 +36,16 @@ class RecordingHandler:
     def __init__(self) -> None:
         self.received: list[ReceivedMessage] = []
         self.reply: str | None = None
+        self.refused: dict[str, str] = {}  # recipient -> reply to its RCPT TO
         self.delay = 0.0  # a slow server: seconds before each DATA is answered
         self.receiving = 0  # DATA exchanges under way (read by tests to act mid-message)
         self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if address in self.refused:
+            return self.refused[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
         self.receiving += 1
@@ -49,7 +57,10 @@ class RecordingHandler:
             with self.lock:
                 self.received.append(
                     ReceivedMessage(
-                        envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content)
+                        envelope.mail_from,
+                        list(envelope.rcpt_tos),
+                        bytes(envelope.content),
+                        tuple(envelope.mail_options),
                     )
                 )
             return "250 2.0.0 Message accepted"
@@ -60,21 +71,28 @@ class RecordingHandler:
 class SMTPTestServer:
     """Controls the server: stop it ("SMTP down"), start it again, make it answer 4xx or 5xx."""
 
-    def __init__(self) -> None:
+    def __init__(self, smtputf8: bool = False) -> None:
         self.host = "127.0.0.1"
         self.port = free_port()
         self.handler = RecordingHandler()
+        self.smtputf8 = smtputf8  # whether EHLO offers SMTPUTF8 (many relays do not)
         self.controller: Controller | None = None
 
     def start(self) -> None:
         # aiosmtpd cannot restart a stopped controller: each start gets a new one.
-        self.controller = Controller(self.handler, hostname=self.host, port=self.port)
+        self.controller = Controller(
+            self.handler, hostname=self.host, port=self.port, enable_SMTPUTF8=self.smtputf8
+        )
         self.controller.start()
 
     def stop(self) -> None:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+
+    def refuse(self, recipient: str, reply: str = "550 5.1.1 No such user here") -> None:
+        """Answer RCPT TO for this one address with ``reply``; others are accepted."""
+        self.handler.refused[recipient] = reply
 
     def answer(self, reply: str | None) -> None:
         """Reply to DATA with e.g. '451 4.3.0 Try later'; None accepts again."""

@@ -114,3 +114,9 @@ def test_production_leaves_mail_to_the_workers(monkeypatch):
     monkeypatch.setenv("AMF_MAIL_SEND_AFTER_COMMIT", "true")
     assert create_app("production").config["AMF_MAIL_SEND_AFTER_COMMIT"] is True
     assert create_app("development").config["AMF_MAIL_SEND_AFTER_COMMIT"] is True
+
+
+def test_cache_redis_url_shares_built_documents_through_redis(monkeypatch):
+    assert create_app("development").config["CACHE_TYPE"] == "NullCache"
+    monkeypatch.setenv("CACHE_REDIS_URL", "redis://redis.internal:6379/1")
+    assert create_app("development").config["CACHE_TYPE"] == "RedisCache"

@@ -16,11 +16,6 @@ def init_login(app: Flask) -> None:
     login_manager.login_message = "Please sign in to open that page."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-    # We never set remember-me cookies; Flask-Login's after-request hook for them would still
-    # open the session on every response (feeds included), adding work and "Vary: Cookie".
-    from amf import drop_hook
-
-    drop_hook(app.after_request_funcs, login_manager, "_update_remember_cookie")
 
 
 @login_manager.user_loader

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from amf.caching import DocumentCache, bounded_cache
 
-# Where each app keeps them (app.extensions); the WSGI shortcut reads them there too.
+# Where each app keeps them (app.extensions).
 DOCUMENT_CACHE_KEY = "amf_calendar_cache"
 STAMP_MEMO_KEY = "amf_calendar_stamps"
 
@@ -86,6 +86,13 @@ def stamp_memo() -> StampMemo:
         ttl = current_app.config["AMF_CALENDAR_VERSION_TTL_SECONDS"]
         memo = current_app.extensions.setdefault(STAMP_MEMO_KEY, StampMemo(ttl))
     return memo
+
+
+def memoized_event_version(slug: str) -> tuple[Hashable, ...] | None:
+    """A public event's version (see feeds.event_version) from the memo; None if not public."""
+    from amf.calendar.feeds import _load_version
+
+    return stamp_memo().get_or_load(slug, lambda: _load_version(slug))
 
 
 _STALE_KEY = "amf_calendar_stamps_stale"

@@ -45,10 +45,9 @@ def desk(event_id: int):
     form = ConfirmForm()
     result = None
     if request.method == "POST" and form.validate_on_submit():
-        if request.form.get("registration_id", "").isdigit():
-            result = services.check_in_registration(
-                event, int(request.form["registration_id"]), current_user
-            )
+        registration_id = request.form.get("registration_id", type=int)  # bounded: amf.inputs
+        if registration_id is not None:
+            result = services.check_in_registration(event, registration_id, current_user)
         else:
             result = services.check_in_code(event, request.form.get("code", ""), current_user)
     query = request.args.get("q", "")

@@ -6,11 +6,9 @@ from flask import abort, render_template
 
 from amf.cities import bp, services
 from amf.cities.map import draw_city_map
-from amf.shared_pages import shared_page
 
 
 @bp.get("/")
-@shared_page
 def directory():
     """The pilot cities grouped by member state, with a map."""
     states = services.list_member_states_with_cities()
@@ -19,7 +17,6 @@ def directory():
 
 
 @bp.get("/<slug:slug>")
-@shared_page
 def city_page(slug: str):
     """One city and its Chief Smart City Officers."""
     from amf.registration.delegations import listed_delegates

@@ -20,9 +20,16 @@ def rendered_page_cache() -> DocumentCache:
 
 
 def cached_page(key: Hashable, render: Callable[[], str]) -> bytes:
-    """The page for this key, rendered once per worker until the key changes."""
+    """The page for this key, rendered once (per worker, or once for all instances through
+    the shared cache) until the key changes."""
+    return rendered_page_cache().get_or_build(key, _builder(render)).body
 
-    def build() -> BuiltDocument:
-        return BuiltDocument.of(render().encode("utf-8"), last_modified=utcnow())
 
-    return rendered_page_cache().get_or_build(key, build).body
+def cached_shared_page(key: Hashable, render: Callable[[], str], timeout: int) -> bytes:
+    """A page shared by visitors without a session; its key changes every ``timeout`` s."""
+    cache = bounded_cache("amf_shared_pages", "AMF_PAGE_CACHE_ENTRIES", "AMF_PAGE_CACHE_BYTES")
+    return cache.get_or_build(key, _builder(render), shared_timeout=timeout).body
+
+
+def _builder(render: Callable[[], str]) -> Callable[[], BuiltDocument]:
+    return lambda: BuiltDocument.of(render().encode("utf-8"), last_modified=utcnow())

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request, session
+import time
+
+from flask import Response, abort, current_app, render_template, request, session
 
 from amf.cities.services import list_cities, timezone_choices
 from amf.events import bp, services
 from amf.events.models import Event
-from amf.events.page_cache import cached_page
+from amf.events.page_cache import cached_page, cached_shared_page
 from amf.registration.seats import session_seats_taken
-from amf.shared_pages import shared_page
 from amf.timezones import valid_timezone
 
 
@@ -20,10 +21,33 @@ def _event_or_404(slug: str) -> Event:
     return event
 
 
+def _shared_for_visitors_without_session(slug: str, name: str, render, *variant) -> Response:
+    """One rendering shared by every visitor without a session cookie.
+
+    Keyed by the event's version (an edit of the event or its agenda changes it) and renewed
+    every AMF_SHARED_PAGE_TTL_SECONDS, so what else the page shows (delegations, seats, the
+    registration window, the time-zone choices) is at most that old. Visitors with a session
+    (flashed messages, signed in) get their own rendering.
+    """
+    from amf.calendar.cache import memoized_event_version
+
+    ttl = current_app.config["AMF_SHARED_PAGE_TTL_SECONDS"]
+    if not ttl or current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
+        return Response(render(), mimetype="text/html")
+    version = memoized_event_version(slug)
+    if version is None:
+        abort(404)
+    key = (name, *version, *variant, int(time.time() // ttl), request.script_root)
+    return Response(cached_shared_page(key, render, ttl), mimetype="text/html")
+
+
 @bp.get("/<slug:slug>/")
-@shared_page
 def event_page(slug: str):
     """An event's home page: theme, dates, venue, organiser."""
+    return _shared_for_visitors_without_session(slug, "event-page", lambda: _event_html(slug))
+
+
+def _event_html(slug: str) -> str:
     from amf.registration.delegations import pilot_cities_with_delegates
 
     event = _event_or_404(slug)
@@ -36,11 +60,18 @@ def event_page(slug: str):
 
 
 @bp.get("/<slug:slug>/agenda")
-@shared_page
 def agenda(slug: str):
     """The agenda by day, in the event's time zone and optionally a second one."""
-    event = _event_or_404(slug)
     requested_tz = request.args.get("tz", "").strip()
+    if requested_tz and not valid_timezone(requested_tz):  # typed by the visitor: not shared
+        return _agenda_html(slug, requested_tz)
+    return _shared_for_visitors_without_session(
+        slug, "agenda-page", lambda: _agenda_html(slug, requested_tz), requested_tz
+    )
+
+
+def _agenda_html(slug: str, requested_tz: str) -> str:
+    event = _event_or_404(slug)
     viewer_tz = valid_timezone(requested_tz)
     if viewer_tz == event.timezone:
         viewer_tz = None
@@ -57,18 +88,17 @@ def agenda(slug: str):
             timezone_choices=choices,
         )
 
-    # Pages with one-off messages or an unknown zone typed by the visitor are not shared.
+    # Pages with one-off messages or an unknown zone typed by the visitor are not kept.
     if session.get("_flashes") or unknown_tz:
         return render()
     key = (
         "agenda", event.id, event.agenda_revision, event.updated_at,
         viewer_tz, unknown_tz, choices, request.script_root,
     )  # fmt: skip
-    return Response(cached_page(key, render), mimetype="text/html")
+    return cached_page(key, render).decode("utf-8")
 
 
 @bp.get("/<slug:slug>/sessions/<int:session_id>")
-@shared_page
 def session_page(slug: str, session_id: int):
     """One session with its speakers and their cities."""
     event = _event_or_404(slug)
@@ -82,7 +112,6 @@ def session_page(slug: str, session_id: int):
 
 
 @bp.get("/<slug:slug>/speakers/")
-@shared_page
 def speakers(slug: str):
     """Everyone speaking at the event."""
     event = _event_or_404(slug)
@@ -92,7 +121,6 @@ def speakers(slug: str):
 
 
 @bp.get("/<slug:slug>/speakers/<int:speaker_id>")
-@shared_page
 def speaker_page(slug: str, speaker_id: int):
     """One speaker and their sessions."""
     event = _event_or_404(slug)

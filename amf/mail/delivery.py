@@ -148,7 +148,7 @@ def deliver_claimed(
                 try:
                     note = transport.send(email, sender, message.recipient_emails)
                 except DeliveryError as exc:
-                    _record_failure(message, exc, now, report)
+                    _record_failure(message, exc, now, report, final=exc.final)
                     if exc.connection_lost:
                         lost = exc
                         report.connection_lost = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email import policy
+from email.errors import NonASCIILocalPartDefect
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid
@@ -28,7 +29,13 @@ def make_address(email: str, name: str = "") -> Address:
     email = email.strip()
     if has_line_break(email) or " " in email:
         raise ValueError(f"invalid email address {email!r}")
-    address = Address(display_name=single_line(name), addr_spec=email)
+    try:
+        address = Address(display_name=single_line(name), addr_spec=email)
+    except NonASCIILocalPartDefect:
+        # Allowed (RFC 6531): amf.mail.transport sends it with SMTPUTF8 where the relay
+        # offers it, and fails that one message where it does not.
+        local, _, domain = email.rpartition("@")
+        address = Address(display_name=single_line(name), username=local, domain=domain)
     if not address.username or not address.domain:
         raise ValueError(f"invalid email address {email!r}")
     return address

@@ -1,4 +1,9 @@
-"""Handing finished messages to SMTP, or to .eml files when no mail server is configured."""
+"""Handing finished messages to SMTP, or to .eml files when no mail server is configured.
+
+Addresses with a non-ASCII domain are sent with its IDNA (xn--) form, which every relay
+takes. A non-ASCII local part needs SMTPUTF8: sent with it where the relay offers it, and
+otherwise that one message fails at once, saying why, while the rest of the batch goes on.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,12 @@ import smtplib
 import ssl
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Protocol
 
+import idna
 from flask import current_app
 
 from amf.db import utcnow
@@ -23,12 +30,16 @@ logger = logging.getLogger(__name__)
 class DeliveryError(Exception):
     """A message was not accepted; ``temporary`` says whether trying again later may work."""
 
-    def __init__(self, reason: str, *, temporary: bool, connection_lost: bool = False) -> None:
+    def __init__(
+        self, reason: str, *, temporary: bool, connection_lost: bool = False, final: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.temporary = temporary
         # The server is unreachable: the rest of a batch would fail the same way.
         self.connection_lost = connection_lost
+        # No later attempt can succeed (e.g. the relay cannot take this address at all).
+        self.final = final
 
 
 class Transport(Protocol):
@@ -45,9 +56,31 @@ class SMTPTransport:
         self.connection: smtplib.SMTP | None = None
 
     def send(self, email: EmailMessage, sender: str, recipients: Sequence[str]) -> str | None:
-        """Send, translating smtplib's exceptions into DeliveryError."""
+        """Send, translating smtplib's exceptions into DeliveryError.
+
+        Only a server that cannot be reached is ``connection_lost``; a connection dropped
+        while sending fails this message (temporarily), and the next one reconnects.
+        """
         try:
-            refused = self._connection().send_message(email, sender, list(recipients))
+            connection = self._connection()
+        except (OSError, smtplib.SMTPException) as exc:
+            self.close()
+            raise DeliveryError(
+                f"cannot reach the mail server: {type(exc).__name__}: {exc}",
+                temporary=True,
+                connection_lost=True,
+            ) from exc
+        recipients = [ascii_domain(address) for address in recipients]
+        use_ascii_domains(email)
+        try:
+            refused = connection.send_message(email, ascii_domain(sender), recipients)
+        except smtplib.SMTPNotSupportedError as exc:
+            raise DeliveryError(
+                "the mail server does not offer SMTPUTF8, which the non-ASCII address "
+                f"{', '.join(r for r in recipients if not r.isascii())} needs",
+                temporary=False,
+                final=True,
+            ) from exc
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             temporary = any(400 <= code < 500 for code in codes)
@@ -55,6 +88,8 @@ class SMTPTransport:
                 f"all recipients refused: {_describe(exc.recipients)}", temporary=temporary
             ) from exc
         except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code == 421:  # the server is closing this connection
+                self.close()
             text = (
                 exc.smtp_error.decode("utf-8", "replace")
                 if isinstance(exc.smtp_error, bytes)
@@ -63,11 +98,9 @@ class SMTPTransport:
             raise DeliveryError(
                 f"{exc.smtp_code} {text}", temporary=not 500 <= exc.smtp_code < 600
             ) from exc
-        except (OSError, smtplib.SMTPException) as exc:
+        except (OSError, smtplib.SMTPException, UnicodeError) as exc:
             self.close()
-            raise DeliveryError(
-                f"{type(exc).__name__}: {exc}", temporary=True, connection_lost=True
-            ) from exc
+            raise DeliveryError(f"{type(exc).__name__}: {exc}", temporary=True) from exc
         return f"refused: {_describe(refused)}" if refused else None
 
     def _connection(self) -> smtplib.SMTP:
@@ -125,6 +158,33 @@ class FileTransport:
 
     def close(self) -> None:
         """Nothing to close."""
+
+
+def ascii_domain(address: str) -> str:
+    """The address with its domain in IDNA form (user@xn--bcher-kva.example); else unchanged."""
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    try:
+        return f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
+    except idna.IDNAError:
+        return address  # not a valid domain: the server refuses it, for this message only
+
+
+def use_ascii_domains(email: EmailMessage) -> None:
+    """Rewrite To and Cc so that non-ASCII domains appear in their IDNA form."""
+    for name in ("To", "Cc"):
+        header = email[name]
+        if header is None or all(a.domain.isascii() for a in header.addresses):
+            continue
+        addresses = [
+            Address(a.display_name, addr_spec=ascii_domain(a.addr_spec))
+            if a.username.isascii()
+            else a
+            for a in header.addresses
+        ]
+        del email[name]
+        email[name] = addresses
 
 
 def message_filename(email: EmailMessage) -> str:
