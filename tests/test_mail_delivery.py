@@ -61,7 +61,8 @@ def test_temporary_4xx_is_retried_later_with_backoff(smtp_app, smtp_server):
     assert len(smtp_server.received) == 1
 
 
-def test_permanent_5xx_fails_after_the_bounded_attempts_with_the_error_kept(smtp_app, smtp_server):
+def test_permanent_5xx_fails_that_message_at_once_with_the_error_kept(smtp_app, smtp_server):
+    """A 5xx to this message is final (issue 14): failed on the first attempt, not retried."""
     smtp_app.config["AMF_MAIL_MAX_ATTEMPTS"] = 3
     queue_for_worker(smtp_app)
     smtp_server.answer("550 5.1.1 No such user here")
@@ -73,15 +74,9 @@ def test_permanent_5xx_fails_after_the_bounded_attempts_with_the_error_kept(smtp
             deliver_messages(now=clock)
             statuses.append(stored(smtp_app).status)
 
-    assert statuses == [
-        OutboxStatus.QUEUED,
-        OutboxStatus.QUEUED,
-        OutboxStatus.FAILED,
-        OutboxStatus.FAILED,
-        OutboxStatus.FAILED,
-    ]
+    assert statuses == [OutboxStatus.FAILED] * 5
     message = stored(smtp_app)
-    assert message.attempts == 3
+    assert message.attempts == 1
     assert message.last_error == "550 5.1.1 No such user here"
     assert message.sent_at is None
     assert smtp_server.received == []

@@ -111,7 +111,7 @@ def test_the_failed_message_is_on_the_outbox_screen(app, plain_relay):
     assert ORDINARY[0] not in page.text
 
 
-def test_a_refused_recipient_is_retried_later_and_the_rest_go_now(app, relay):
+def test_a_refused_recipient_fails_alone_a_busy_one_is_retried_and_the_rest_go_now(app, relay):
     relay.refuse(ORDINARY[0], "550 5.1.1 No such user here")
     relay.refuse(ORDINARY[1], "450 4.2.1 Mailbox busy, try later")
     _queue(app, ORDINARY)
@@ -119,9 +119,10 @@ def test_a_refused_recipient_is_retried_later_and_the_rest_go_now(app, relay):
         report = deliver_messages()
 
     messages = _statuses(app)
-    assert (report.sent, report.retrying, report.failed) == (8, 2, 0)
+    assert (report.sent, report.retrying, report.failed) == (8, 1, 1)
+    assert messages[ORDINARY[0]].status == OutboxStatus.FAILED  # permanent: at once
+    assert messages[ORDINARY[1]].status == OutboxStatus.QUEUED  # transient: with backoff
     for address in ORDINARY[:2]:
-        assert messages[address].status == OutboxStatus.QUEUED
         assert messages[address].attempts == 1
     assert "550" in messages[ORDINARY[0]].last_error
     assert "450" in messages[ORDINARY[1]].last_error

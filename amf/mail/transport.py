@@ -85,18 +85,23 @@ class SMTPTransport:
             codes = [code for code, _ in exc.recipients.values()]
             temporary = any(400 <= code < 500 for code in codes)
             raise DeliveryError(
-                f"all recipients refused: {_describe(exc.recipients)}", temporary=temporary
+                f"all recipients refused: {_describe(exc.recipients)}",
+                temporary=temporary,
+                final=not temporary,  # the relay refuses these addresses for good
+            ) from exc
+        except smtplib.SMTPDataError as exc:
+            # A reply to this message's content: a 5xx is about this message alone, so it
+            # fails at once (an organiser sees it on the outbox screen); a 4xx is retried.
+            permanent = 500 <= exc.smtp_code < 600
+            raise DeliveryError(
+                f"{exc.smtp_code} {_text(exc.smtp_error)}", temporary=not permanent, final=permanent
             ) from exc
         except smtplib.SMTPResponseException as exc:
             if exc.smtp_code == 421:  # the server is closing this connection
                 self.close()
-            text = (
-                exc.smtp_error.decode("utf-8", "replace")
-                if isinstance(exc.smtp_error, bytes)
-                else str(exc.smtp_error)
-            )
+            # e.g. the sender refused: the relay's set-up, not this message; retried, bounded.
             raise DeliveryError(
-                f"{exc.smtp_code} {text}", temporary=not 500 <= exc.smtp_code < 600
+                f"{exc.smtp_code} {_text(exc.smtp_error)}", temporary=not 500 <= exc.smtp_code < 600
             ) from exc
         except (OSError, smtplib.SMTPException, UnicodeError) as exc:
             self.close()
@@ -211,6 +216,11 @@ def open_transport() -> Iterator[SMTPTransport | FileTransport]:
     finally:
         with suppress(Exception):
             transport.close()
+
+
+def _text(error: bytes | str) -> str:
+    """An SMTP reply's text."""
+    return error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)
 
 
 def _describe(refused: dict[str, tuple[int, bytes | str]]) -> str:
