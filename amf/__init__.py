@@ -127,8 +127,10 @@ def register_revision_tracking(app: Flask) -> None:
     """Count agenda changes for calendar SEQUENCE; keep per-worker caches in step with commits."""
     from amf.calendar.cache import install_stamp_invalidation
     from amf.cities.choices import install_choice_invalidation
+    from amf.db import install_transaction_hooks
     from amf.events.revisions import install_revision_tracking
 
+    install_transaction_hooks()
     install_revision_tracking()
     install_stamp_invalidation()
     install_choice_invalidation()
@@ -138,10 +140,8 @@ def register_mail(app: Flask) -> None:
     """The outbox model, delivery right after each commit, and waking the mail workers."""
     from amf.mail import models  # noqa: F401 - registers the outbox table
     from amf.mail.delivery import install_after_commit_delivery
-    from amf.mail.wakeup import install_wakeup
 
-    install_after_commit_delivery()
-    install_wakeup()
+    install_after_commit_delivery()  # the workers are woken by mail.wakeup.request_wakeup
 
 
 def register_blueprints(app: Flask) -> None:

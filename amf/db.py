@@ -1,11 +1,15 @@
-"""Declarative base, naming convention and column types shared by every feature's models."""
+"""Declarative base, column types, and the one mechanism for work around a transaction."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
+
+logger = logging.getLogger(__name__)
 
 # Stable constraint names, so migrations can find the constraints they change.
 NAMING_CONVENTION = {
@@ -85,3 +89,92 @@ def render_migration_item(type_: str, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+# ---------------------------------------------------------------- around a transaction
+# Features never listen on SQLAlchemy's global Session themselves: they ask for work here.
+#   before_commit / after_commit(session, key, work): once, with this transaction (keyed, so
+#     asking twice runs it once); a rollback forgets it.
+#   after_commit_of(types, key, work): set up once, for every commit that wrote a model of
+#     these types (e.g. drop a per-worker cache).
+#   before_flush(key, work): set up once, for every flush (e.g. count revisions).
+
+Work = Callable[[Session], None]
+_BEFORE_COMMIT = "amf_before_commit"
+_AFTER_COMMIT = "amf_after_commit"
+_WATCHERS: dict[str, tuple[tuple[type, ...], Work]] = {}
+_FLUSH_HOOKS: dict[str, Callable[[Session], None]] = {}
+
+
+def before_commit(session: Session, key: str, work: Work) -> None:
+    """Run ``work(session)`` inside this transaction, just before it commits."""
+    session.info.setdefault(_BEFORE_COMMIT, {})[key] = work
+
+
+def after_commit(session: Session, key: str, work: Work) -> None:
+    """Run ``work(session)`` once this transaction has committed (never if it rolls back)."""
+    session.info.setdefault(_AFTER_COMMIT, {})[key] = work
+
+
+def cancel_after_commit(session: Session, key: str) -> None:
+    """Take back work asked for with after_commit (e.g. leave it to a worker instead)."""
+    session.info.get(_AFTER_COMMIT, {}).pop(key, None)
+
+
+def after_commit_of(types: tuple[type, ...], key: str, work: Work) -> None:
+    """Set up, once per process, work after every commit that wrote one of these models."""
+    _WATCHERS[key] = (types, work)
+
+
+def before_flush(key: str, hook: Callable[[Session], None]) -> None:
+    """Set up, once per process, a hook that sees every flush's pending changes."""
+    _FLUSH_HOOKS[key] = hook
+
+
+def _run_flush_hooks(session: Session, flush_context, instances) -> None:
+    for hook in _FLUSH_HOOKS.values():
+        hook(session)
+
+
+def _note_watched_writes(session: Session, flush_context) -> None:
+    changed = (*session.new, *session.dirty, *session.deleted)
+    for key, (types, work) in _WATCHERS.items():
+        if any(isinstance(obj, types) for obj in changed):
+            after_commit(session, key, work)
+
+
+def _run_before_commit(session: Session) -> None:
+    for work in session.info.pop(_BEFORE_COMMIT, {}).values():
+        work(session)
+
+
+def _run_after_commit(session: Session) -> None:
+    """Run what the transaction asked for; never raises (the commit already happened)."""
+    for key, work in session.info.pop(_AFTER_COMMIT, {}).items():
+        try:
+            work(session)
+        except Exception:
+            logger.exception("After-commit work %r failed", key)
+
+
+def _forget(session: Session, previous_transaction) -> None:
+    """A rollback of the whole transaction (not of a savepoint) drops what it asked for."""
+    if not previous_transaction.nested:
+        session.info.pop(_BEFORE_COMMIT, None)
+        session.info.pop(_AFTER_COMMIT, None)
+
+
+_LISTENERS = (
+    ("before_flush", _run_flush_hooks),
+    ("after_flush", _note_watched_writes),
+    ("before_commit", _run_before_commit),
+    ("after_commit", _run_after_commit),
+    ("after_soft_rollback", _forget),  # every rollback(), even with nothing begun
+)
+
+
+def install_transaction_hooks() -> None:
+    """Listen on every session, once per process: the only listeners on Session."""
+    for name, listener in _LISTENERS:
+        if not sa.event.contains(Session, name, listener):
+            sa.event.listen(Session, name, listener)

@@ -12,11 +12,11 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 
-import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
 from amf.caching import DocumentCache, bounded_cache
+from amf.db import after_commit_of
 
 # Where each app keeps them (app.extensions).
 DOCUMENT_CACHE_KEY = "amf_calendar_cache"
@@ -95,33 +95,13 @@ def memoized_event_version(slug: str) -> tuple[Hashable, ...] | None:
     return stamp_memo().get_or_load(slug, lambda: _load_version(slug))
 
 
-_STALE_KEY = "amf_calendar_stamps_stale"
-
-
-def _note_agenda_writes(session: Session, flush_context) -> None:
-    from amf.events.models import AgendaSession, Event, Room, Speaker, Track
-
-    watched = (Event, AgendaSession, Room, Track, Speaker)
-    changed = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(obj, watched) for obj in changed):
-        session.info[_STALE_KEY] = True
-
-
-def _clear_after_commit(session: Session) -> None:
-    if session.info.pop(_STALE_KEY, False) and has_app_context():
+def _clear_stamps(session: Session) -> None:
+    if has_app_context():
         stamp_memo().clear()
-
-
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_STALE_KEY, None)
 
 
 def install_stamp_invalidation() -> None:
     """Clear the memo after every commit that changed an event or its agenda (idempotent)."""
-    for name, listener in (
-        ("after_flush", _note_agenda_writes),
-        ("after_commit", _clear_after_commit),
-        ("after_rollback", _forget_after_rollback),
-    ):
-        if not sa.event.contains(Session, name, listener):
-            sa.event.listen(Session, name, listener)
+    from amf.events.models import AgendaSession, Event, Room, Speaker, Track
+
+    after_commit_of((Event, AgendaSession, Room, Track, Speaker), "calendar.stamps", _clear_stamps)

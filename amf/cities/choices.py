@@ -13,13 +13,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
+from amf.db import after_commit_of
+
 REFERENCE_TTL_SECONDS = 60
 _EXTENSION_KEY = "amf_delegation_choices"
-_STALE_KEY = "amf_delegation_choices_stale"
 
 
 @dataclass(frozen=True)
@@ -80,29 +80,13 @@ def _read_choices() -> tuple[StateChoice, ...]:
     )
 
 
-def _note_reference_writes(session: Session, flush_context) -> None:
-    from amf.cities.models import MemberState, Officer, PilotCity
-
-    changed = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(obj, MemberState | PilotCity | Officer) for obj in changed):
-        session.info[_STALE_KEY] = True
-
-
-def _drop_after_commit(session: Session) -> None:
-    if session.info.pop(_STALE_KEY, False) and has_app_context():
+def _drop_choices(session: Session) -> None:
+    if has_app_context():
         current_app.extensions.pop(_EXTENSION_KEY, None)
-
-
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_STALE_KEY, None)
 
 
 def install_choice_invalidation() -> None:
     """Drop the kept choices after a commit that changed the reference data (idempotent)."""
-    for name, listener in (
-        ("after_flush", _note_reference_writes),
-        ("after_commit", _drop_after_commit),
-        ("after_rollback", _forget_after_rollback),
-    ):
-        if not sa.event.contains(Session, name, listener):
-            sa.event.listen(Session, name, listener)
+    from amf.cities.models import MemberState, Officer, PilotCity
+
+    after_commit_of((MemberState, PilotCity, Officer), "cities.choices", _drop_choices)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from amf.db import utcnow
+from amf.db import before_flush, utcnow
 from amf.events.models import AgendaSession, Event, Room, Speaker, Track
 
 # A change to any of these is one a calendar shows (SUMMARY, DESCRIPTION with the speakers,
@@ -64,7 +64,7 @@ def _event_of(obj) -> Event | None:
     return None
 
 
-def bump_revisions(session: Session, flush_context, instances) -> None:
+def bump_revisions(session: Session) -> None:
     """Raise the SEQUENCE of changed sessions and the agenda revision of their events."""
     now = utcnow()
     touched: set[int] = set()
@@ -98,6 +98,5 @@ def bump_revisions(session: Session, flush_context, instances) -> None:
 
 
 def install_revision_tracking() -> None:
-    """Listen on every session's flushes (idempotent)."""
-    if not sa.event.contains(Session, "before_flush", bump_revisions):
-        sa.event.listen(Session, "before_flush", bump_revisions)
+    """Count revisions in every flush (through amf.db's one set of session hooks)."""
+    before_flush("events.revisions", bump_revisions)

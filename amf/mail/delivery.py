@@ -24,11 +24,11 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
-from amf.db import utcnow
+from amf.db import after_commit_of, utcnow
 from amf.extensions import db
 from amf.mail.mime import build_email, parse_address
 from amf.mail.models import OutboxMessage, OutboxStatus
-from amf.mail.services import PENDING_KEY
+from amf.mail.services import take_pending
 from amf.mail.transport import DeliveryError, open_transport
 from amf.mail.wakeup import WakeupListener
 
@@ -261,7 +261,7 @@ def deliver_after_commit(session: Session) -> None:
 
     Never raises: the caller's transaction is already committed and must not look failed.
     """
-    pending = session.info.pop(PENDING_KEY, None)
+    pending = take_pending(session)
     if not pending or not has_app_context():
         return
     ids = [
@@ -278,6 +278,5 @@ def deliver_after_commit(session: Session) -> None:
 
 
 def install_after_commit_delivery() -> None:
-    """Listen for commits on every session (idempotent)."""
-    if not sa.event.contains(Session, "after_commit", deliver_after_commit):
-        sa.event.listen(Session, "after_commit", deliver_after_commit)
+    """Try the queued messages after every commit that wrote to the outbox (idempotent)."""
+    after_commit_of((OutboxMessage,), "mail.deliver", deliver_after_commit)

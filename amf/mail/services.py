@@ -16,7 +16,7 @@ from amf.mail.models import AnyAttachment, OutboxMessage, OutboxStatus
 from amf.mail.wakeup import request_wakeup
 
 # Key in Session.info listing the messages this session queued, for delivery after commit.
-PENDING_KEY = "amf_outbox_pending"
+_PENDING_KEY = "amf_outbox_pending"
 
 Recipient = str | tuple[str, str]
 
@@ -124,9 +124,19 @@ def count_by_status() -> dict[OutboxStatus, int]:
     return counts
 
 
+def take_pending(session) -> list[OutboxMessage]:
+    """The messages this session queued since its last commit, handed over once."""
+    return session.info.pop(_PENDING_KEY, None) or []
+
+
+def leave_to_workers(session) -> None:
+    """Send nothing of this transaction's mail after its commit: the workers batch it."""
+    take_pending(session)
+
+
 def remember_for_delivery(session, message: OutboxMessage) -> None:
     """Note the message so the after-commit hook can try it at once, and wake the workers."""
-    session.info.setdefault(PENDING_KEY, []).append(message)
+    session.info.setdefault(_PENDING_KEY, []).append(message)
     request_wakeup(session)
 
 

@@ -18,40 +18,26 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from amf.db import before_commit
+
 if TYPE_CHECKING:  # psycopg comes with the `postgres` extra; SQLite installs run without it
     import psycopg
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "amf_mail"
-_WANTED = "amf_mail_wakeup"
 
 
 def request_wakeup(session: Session) -> None:
     """Wake the mail workers when this session's transaction commits."""
-    session.info[_WANTED] = True
+    before_commit(session, "mail.wakeup", _notify)
 
 
-def _notify_before_commit(session: Session) -> None:
-    if not session.info.pop(_WANTED, False):
-        return
+def _notify(session: Session) -> None:
+    """One NOTIFY inside the committing transaction; PostgreSQL sends it if the commit holds."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(f"NOTIFY {CHANNEL}")
-
-
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_WANTED, None)
-
-
-def install_wakeup() -> None:
-    """Add the NOTIFY to committing transactions that asked for it (idempotent)."""
-    for name, listener in (
-        ("before_commit", _notify_before_commit),
-        ("after_rollback", _forget_after_rollback),
-    ):
-        if not sa.event.contains(Session, name, listener):
-            sa.event.listen(Session, name, listener)
 
 
 class WakeupListener:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from amf.db import utcnow
 from amf.events.models import AgendaSession, Event
 from amf.extensions import db
-from amf.mail.services import PENDING_KEY
+from amf.mail.services import leave_to_workers
 from amf.mail.wakeup import request_wakeup
 from amf.notices.models import NoticeKind, NotificationRun
 from amf.registration import notifications
@@ -110,7 +110,7 @@ def expand_batch(run: NotificationRun, limit: int, deliver_now: bool = False) ->
         run.finished_at = utcnow()
     if not deliver_now:
         # The worker sends them in its own batches; no delivery inside this transaction's commit.
-        db.session.info.pop(PENDING_KEY, None)
+        leave_to_workers(db.session())
     return len(ids)
 
 
