@@ -78,23 +78,17 @@ def _check_in(event: Event, checkin_pass: CheckinPass, actor) -> CheckinResult:
 
 
 def search_delegates(event: Event, query: str, limit: int = 20) -> list[Registration]:
-    """Confirmed delegates whose name, email or reference contains the query."""
+    """Confirmed delegates whose name, email, reference or organisation contains the query."""
     query = query.strip()
     if len(query) < 2:
         return []
-    pattern = f"%{query.lower()}%"
-    full_name = sa.func.lower(Registration.given_names + " " + Registration.family_name)
     return list(
         db.session.scalars(
             sa.select(Registration)
             .where(
                 Registration.event_id == event.id,
                 Registration.status == RegistrationStatus.CONFIRMED,
-                sa.or_(
-                    full_name.like(pattern),
-                    sa.func.lower(Registration.email).like(pattern),
-                    sa.func.lower(Registration.reference).like(pattern),
-                ),
+                Registration.matching(query),
             )
             .order_by(Registration.family_name, Registration.given_names)
             .limit(limit)

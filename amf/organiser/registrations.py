@@ -19,6 +19,7 @@ from amf.registration.models import (
     Registration,
     RegistrationStatus,
     SessionSignup,
+    SignupStatus,
 )
 from amf.registration.states import Actor, organiser
 from amf.timezones import to_local
@@ -89,22 +90,13 @@ def filtered_query(event: Event, filters: RegistrationFilters) -> sa.Select:
         query = query.where(
             Registration.id.in_(
                 sa.select(SessionSignup.registration_id).where(
-                    SessionSignup.session_id == filters.session_id
+                    SessionSignup.session_id == filters.session_id,
+                    SessionSignup.status != SignupStatus.RELEASED,  # given up: not in it
                 )
             )
         )
     if filters.q:
-        pattern = f"%{filters.q.lower()}%"
-        name = sa.func.lower(Registration.given_names + " " + Registration.family_name)
-        query = query.where(
-            sa.or_(
-                name.like(pattern),
-                sa.func.lower(Registration.email).like(pattern),
-                sa.func.lower(Registration.organisation).like(pattern),
-                sa.func.lower(Registration.other_organisation).like(pattern),
-                sa.func.lower(Registration.reference).like(pattern),
-            )
-        )
+        query = query.where(Registration.matching(filters.q))
     return query
 
 

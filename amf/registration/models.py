@@ -297,6 +297,21 @@ class Registration(db.Model):
             ),
         )
 
+    @classmethod
+    def matching(cls, text: str) -> sa.ColumnElement[bool]:
+        """The search of the back office and the check-in desk: name, email, reference or
+        organisation contains the text, in any case (``%`` and ``_`` match themselves).
+        """
+        needle = text.strip().lower()
+        fields = (
+            cls.given_names + " " + cls.family_name,
+            cls.email,
+            cls.reference,
+            cls.organisation,
+            cls.other_organisation,
+        )
+        return sa.or_(*(sa.func.lower(f).contains(needle, autoescape=True) for f in fields))
+
     @property
     def identity_locked(self) -> bool:
         """Whether organisers approved who this is: name, category and delegation then stay
