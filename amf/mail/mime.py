@@ -1,4 +1,10 @@
-"""Turning an outbox row into an RFC 5322 message, headers built only by the email package."""
+"""Turning an outbox row into an RFC 5322 message, headers built only by the email package.
+
+Not built with Flask-Mail's Message: its builder (0.10.0, the latest) puts inline images
+beside the HTML instead of in multipart/related with it, gives an alternative no parameters
+(so no text/calendar; method=...), writes UTF-8 bodies as 8bit, which a relay without
+8BITMIME may mangle, and orders To through a set.
+"""
 
 from __future__ import annotations
 
