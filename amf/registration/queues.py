@@ -14,6 +14,12 @@ from amf.registration.models import (
 )
 
 
+def _no_later_in_line(place, mine) -> sa.ColumnElement[bool]:
+    """A (joined at, id) place at or before mine in a first-come queue, as seats.py serves it."""
+    (at, key), (my_at, my_key) = place, mine
+    return sa.or_(at < my_at, sa.and_(at == my_at, key <= my_key))
+
+
 def waiting_positions(registration: Registration) -> dict[int, int]:
     """The delegate's place in line (1 is next) for each session they wait for, in one query."""
     waiting = [s for s in registration.signups if s.status == SignupStatus.WAITLISTED]
@@ -28,12 +34,9 @@ def waiting_positions(registration: Registration) -> dict[int, int]:
             sa.and_(
                 ahead.session_id == mine.session_id,
                 ahead.status == SignupStatus.WAITLISTED,
-                sa.or_(
-                    ahead.waitlisted_at < mine.waitlisted_at,
-                    sa.and_(
-                        ahead.waitlisted_at == mine.waitlisted_at,
-                        ahead.registration_id <= mine.registration_id,
-                    ),
+                _no_later_in_line(
+                    (ahead.waitlisted_at, ahead.registration_id),
+                    (mine.waitlisted_at, mine.registration_id),
                 ),
             ),
         )
@@ -56,12 +59,9 @@ def event_waiting_position(registration: Registration) -> int | None:
         sa.select(sa.func.count()).where(
             Registration.event_id == registration.event_id,
             Registration.status == RegistrationStatus.WAITLISTED,
-            sa.or_(
-                Registration.waitlisted_at < registration.waitlisted_at,
-                sa.and_(
-                    Registration.waitlisted_at == registration.waitlisted_at,
-                    Registration.id <= registration.id,
-                ),
+            _no_later_in_line(
+                (Registration.waitlisted_at, Registration.id),
+                (registration.waitlisted_at, registration.id),
             ),
         )
     )
