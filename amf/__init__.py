@@ -186,14 +186,13 @@ def register_proxy_fix(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates use."""
-    from amf.main.templating import register
+    from amf.templating import register
 
     register(app)
 
 
 def register_commands(app: Flask) -> None:
-    """The `flask amf ...` command group."""
-    from amf.accounts import cli  # noqa: F401 - adds create-organiser to the group
-    from amf.commands import amf_cli
+    """The `flask amf ...` command group, assembled from the features' commands."""
+    from amf.cli import amf_cli
 
     app.cli.add_command(amf_cli)

@@ -12,11 +12,11 @@ from sqlalchemy.orm import joinedload, subqueryload
 from amf.caching import BuiltDocument
 from amf.calendar.cache import document_cache, event_feed_key, stamp_memo
 from amf.calendar.entries import session_entry, session_url_builder
-from amf.calendar.ics import CalendarHeader, ZoneWriter, render_calendar
 from amf.db import utcnow
 from amf.events.models import AgendaSession, Event, Room, Track
 from amf.events.services import PUBLIC_STATUSES
 from amf.extensions import db
+from amf.ics import CalendarHeader, ZoneWriter, render_calendar
 from amf.mail.invitations import calendar_zone
 from amf.registration.calendar_rule import held_sessions
 from amf.registration.models import Registration, RegistrationStatus
