@@ -146,14 +146,16 @@ def register_mail(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach one blueprint per feature."""
-    from amf import calendar, cities, events, main, registration
+    from amf import calendar, registration
+    from amf.main import cities, events, views
 
-    app.register_blueprint(main.bp)
+    app.register_blueprint(views.bp)
     app.register_blueprint(events.bp)
     app.register_blueprint(calendar.bp)
     app.register_blueprint(cities.bp)
     app.register_blueprint(registration.bp)
-    from amf import accounts, audit, checkin, organiser
+    from amf import accounts, checkin, organiser
+    from amf.organiser.views import audit
 
     app.register_blueprint(accounts.bp)
     app.register_blueprint(audit.bp)

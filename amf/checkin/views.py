@@ -12,7 +12,7 @@ from amf.checkin.codes import checkin_code, qr_svg
 from amf.checkin.models import CheckinPass
 from amf.events.models import Event
 from amf.extensions import db
-from amf.organiser.forms import ConfirmForm
+from amf.form_fields import ConfirmForm
 
 
 @bp.app_template_global()

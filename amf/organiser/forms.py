@@ -26,9 +26,9 @@ from wtforms.validators import (
     Optional,
 )
 
-from amf.events.agenda import SessionData
 from amf.events.models import Event, SessionKind
 from amf.form_fields import PHONE_NUMBER, VALID_SLUG, strip_whitespace
+from amf.organiser.agenda import SessionData
 from amf.organiser.event_admin import EventData, SpeakerData
 from amf.timezones import to_local
 
@@ -184,12 +184,6 @@ class SessionForm(FlaskForm):
             takes_signups=self.takes_signups.data,
             capacity=self.capacity.data,
         )
-
-
-class ConfirmForm(FlaskForm):
-    """A button that needs only the CSRF token."""
-
-    submit = SubmitField("Confirm")
 
 
 class CancelRegistrationForm(FlaskForm):
