@@ -11,8 +11,8 @@ from sqlalchemy.orm import joinedload, subqueryload
 
 from amf.caching import BuiltDocument
 from amf.calendar.cache import document_cache, event_feed_key, stamp_memo
-from amf.calendar.entries import session_entry, session_url_builder
 from amf.db import utcnow
+from amf.events.calendar_entries import session_entry, session_url_builder
 from amf.events.models import AgendaSession, Event, Room, Track
 from amf.events.services import PUBLIC_STATUSES
 from amf.extensions import db

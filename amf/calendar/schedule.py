@@ -18,8 +18,8 @@ from sqlalchemy.orm import joinedload, subqueryload
 
 from amf.caching import BuiltDocument
 from amf.calendar.cache import document_cache
-from amf.calendar.entries import session_entry, session_url_builder
 from amf.calendar_uids import calendar_host, guid_for
+from amf.events.calendar_entries import session_entry, session_url_builder
 from amf.events.models import AgendaSession, Event
 from amf.extensions import db
 from amf.timezones import to_local

@@ -8,13 +8,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from amf.audit.services import record
-from amf.checkin.codes import code_hash, ensure_pass, normalise_code
-from amf.checkin.models import CheckinPass
 from amf.cities.models import PilotCity
 from amf.db import utcnow
 from amf.events.models import Event
 from amf.extensions import db
 from amf.registration.models import Registration, RegistrationStatus
+from amf.registration.passes import CheckinPass, code_hash, ensure_pass, normalise_code
 
 
 @dataclass

@@ -8,11 +8,10 @@ from markupsafe import Markup
 
 from amf.accounts.access import CHECKIN, STAFF, requires
 from amf.checkin import bp, services
-from amf.checkin.codes import checkin_code, qr_svg
-from amf.checkin.models import CheckinPass
 from amf.events.models import Event
 from amf.extensions import db
 from amf.form_fields import ConfirmForm
+from amf.registration.passes import CheckinPass, checkin_code, qr_svg
 
 
 @bp.app_template_global()
