@@ -11,9 +11,10 @@ from amf.extensions import db
 from amf.form_fields import ConfirmForm
 from amf.notices.services import pending_runs
 from amf.organiser import agenda as agenda_service
-from amf.organiser import agenda_csv, agenda_import, bp, forms
+from amf.organiser import agenda_csv, agenda_import, forms
 from amf.organiser.agenda_grid import agenda_grid
 from amf.organiser.spreadsheet import download
+from amf.organiser.views import bp
 from amf.organiser.views.events import event_or_404
 
 

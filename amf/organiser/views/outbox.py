@@ -12,7 +12,7 @@ from amf.extensions import db
 from amf.form_fields import ConfirmForm
 from amf.mail.models import OutboxMessage, OutboxStatus
 from amf.mail.services import count_by_status, retry_failed_message
-from amf.organiser import bp
+from amf.organiser.views import bp
 
 PAGE_SIZE = 50
 

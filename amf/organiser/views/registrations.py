@@ -9,10 +9,11 @@ from amf.accounts.access import STAFF, requires
 from amf.cities.choices import delegation_choices
 from amf.cities.services import list_member_states_with_cities
 from amf.form_fields import ConfirmForm
-from amf.organiser import bp, charts, forms
+from amf.organiser import charts, forms
 from amf.organiser import dashboard as dashboard_service
 from amf.organiser import registrations as registration_service
 from amf.organiser.spreadsheet import csv_bytes, download, xlsx_bytes
+from amf.organiser.views import bp
 from amf.organiser.views.events import event_or_404
 from amf.registration import seats
 from amf.registration.forms import CorrectDetailsForm
