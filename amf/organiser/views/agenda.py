@@ -16,6 +16,7 @@ from amf.organiser.agenda_grid import agenda_grid
 from amf.organiser.spreadsheet import download
 from amf.organiser.views import bp
 from amf.organiser.views.events import event_or_404
+from amf.timezones import to_local
 
 
 @bp.get("/events/<int:event_id>/agenda")
@@ -49,8 +50,6 @@ def _session_form(event, session=None) -> forms.SessionForm:
     form = forms.SessionForm(obj=session if request.method == "GET" else None)
     form.set_choices(event)
     if request.method == "GET" and session is not None:
-        from amf.timezones import to_local
-
         start, end = (to_local(t, event.timezone) for t in (session.starts_at, session.ends_at))
         form.day.data, form.start.data, form.end.data = (
             start.date().isoformat(),
