@@ -146,14 +146,16 @@ def register_mail(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach one blueprint per feature."""
-    from amf import calendar, cities, events, main, registration
+    from amf import calendar, registration
+    from amf.main import cities, events, views
 
-    app.register_blueprint(main.bp)
+    app.register_blueprint(views.bp)
     app.register_blueprint(events.bp)
     app.register_blueprint(calendar.bp)
     app.register_blueprint(cities.bp)
     app.register_blueprint(registration.bp)
-    from amf import accounts, audit, checkin, organiser
+    from amf import accounts, checkin, organiser
+    from amf.organiser.views import audit
 
     app.register_blueprint(accounts.bp)
     app.register_blueprint(audit.bp)
@@ -186,14 +188,13 @@ def register_proxy_fix(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates use."""
-    from amf.main.templating import register
+    from amf.templating import register
 
     register(app)
 
 
 def register_commands(app: Flask) -> None:
-    """The `flask amf ...` command group."""
-    from amf.accounts import cli  # noqa: F401 - adds create-organiser to the group
-    from amf.commands import amf_cli
+    """The `flask amf ...` command group, assembled from the features' commands."""
+    from amf.cli import amf_cli
 
     app.cli.add_command(amf_cli)

@@ -1,7 +1,9 @@
-"""Filters and validators shared by every form."""
+"""Filters, validators and the one-button form shared by every form."""
 
 from __future__ import annotations
 
+from flask_wtf import FlaskForm
+from wtforms import SubmitField
 from wtforms.validators import Regexp
 
 from amf.urls import SLUG_PATTERN
@@ -31,3 +33,9 @@ def one_line(value):
     start a new line in the emails that quote the field.
     """
     return " ".join(value.split()) if isinstance(value, str) else value
+
+
+class ConfirmForm(FlaskForm):
+    """A button that needs only the CSRF token."""
+
+    submit = SubmitField("Confirm")

@@ -113,8 +113,8 @@ def prepare(url: str, mail_dir: Path) -> dict[str, str]:
 def count_page_queries(url: str, mail_dir: Path, slugs: dict[str, str]) -> dict[str, dict]:
     """SQL statements per page at 10 and 1,000 sessions, in-process, caches cleared."""
     from amf.calendar.cache import document_cache, stamp_memo
-    from amf.events.page_cache import rendered_page_cache
     from amf.extensions import db
+    from amf.main.page_cache import rendered_page_cache
 
     app = _app(url, mail_dir, AMF_SHARED_PAGE_TTL_SECONDS=0)  # what a page costs to build
     statements: list[str] = []

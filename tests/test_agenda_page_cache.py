@@ -5,8 +5,8 @@ from __future__ import annotations
 from builders import make_event, make_session
 
 from amf.events.models import Room
-from amf.events.page_cache import rendered_page_cache
 from amf.extensions import db
+from amf.main.page_cache import rendered_page_cache
 
 
 def _builds(app) -> int:

@@ -14,11 +14,11 @@ from conftest import delivered, text_of
 from ical.calendar_stream import IcsCalendarStream
 
 from amf.calendar_uids import event_uid, session_uid
-from amf.events.agenda import SessionData, cancel_session, update_session
 from amf.events.models import AgendaSession, Event, SessionKind
 from amf.extensions import db
 from amf.mail.models import OutboxMessage
 from amf.organiser import event_admin
+from amf.organiser.agenda import SessionData, cancel_session, update_session
 from amf.registration import services
 from amf.registration.models import Registration, RegistrationStatus, SessionSignup
 from amf.registration.states import organiser

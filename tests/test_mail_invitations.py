@@ -300,7 +300,7 @@ def test_invitation_vtimezone_is_the_feeds_one_standard_block(tz_name):
     """
     from zoneinfo import ZoneInfo
 
-    from amf.calendar.ics import ZoneWriter
+    from amf.ics import ZoneWriter
 
     start = datetime(2031, 3, 10, 9, tzinfo=ZoneInfo(tz_name))
     invitation = icalendar.Calendar.from_ical(

@@ -14,13 +14,12 @@ from openpyxl import load_workbook
 from organiser_support import csrf_from, signed_in
 
 from amf.accounts.models import Role
-from amf.checkin.codes import checkin_code
-from amf.checkin.models import CheckinPass
 from amf.cities.models import Officer, PilotCity
 from amf.events.models import Event
 from amf.extensions import db
 from amf.mail.models import OutboxMessage
 from amf.registration.models import Registration, RegistrationStatus
+from amf.registration.passes import CheckinPass, checkin_code
 from amf.registration.services import submit_registration, verify_registration
 from amf.registration.tokens import make_verification_token
 

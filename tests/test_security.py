@@ -104,9 +104,8 @@ def test_a_token_one_character_off_opens_nothing(app, client, seeded):
 def test_links_store_only_digests(app, seeded):
     """A copy of the database does not hold any link that opens a registration: tokens are
     kept as digests, and the emails that carried them keep no body once sent."""
-    from amf.checkin.codes import checkin_code
-    from amf.checkin.models import CheckinPass
     from amf.mail.models import OutboxStatus
+    from amf.registration.passes import CheckinPass, checkin_code
 
     with app.app_context():
         event = open_registration(make_event())

@@ -5,12 +5,13 @@ from __future__ import annotations
 import sys
 
 import click
+from flask.cli import with_appcontext
 
 from amf.accounts.models import Role
-from amf.commands import amf_cli
+from amf.accounts.services import AccountError, create_user
 
 
-@amf_cli.command("create-organiser")
+@click.command("create-organiser")
 @click.argument("email")
 @click.option(
     "--role",
@@ -23,10 +24,9 @@ from amf.commands import amf_cli
 @click.option(
     "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
 )
+@with_appcontext
 def create_organiser_command(email: str, role: str, name: str, password_stdin: bool) -> None:
     """Create a back-office account; the password is prompted for (never an argument)."""
-    from amf.accounts.services import AccountError, create_user
-
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:

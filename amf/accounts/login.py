@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Flask
 
+from amf.accounts import models  # noqa: F401 - registers the table
+from amf.accounts.services import load_user
 from amf.extensions import login_manager
 
 
 def init_login(app: Flask) -> None:
     """Bind Flask-Login; sessions carry "id:nonce" (see User.get_id)."""
-    from amf.accounts import models  # noqa: F401 - registers the table
-
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please sign in to open that page."
@@ -20,6 +20,4 @@ def init_login(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load_user(session_id: str):
-    from amf.accounts.services import load_user
-
     return load_user(session_id)

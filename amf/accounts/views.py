@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
-from amf.accounts import bp, forms, services
-from amf.accounts.access import ADMIN, CHECKIN, public, requires
+from amf.accounts import forms, services
+from amf.accounts.access import ADMIN, CHECKIN, guard, may_open, public, requires
 from amf.accounts.models import Role, User
 from amf.extensions import db, limiter
+
+bp = guard(Blueprint("accounts", __name__, url_prefix="/organiser"))
+bp.add_app_template_global(may_open)
 
 
 def _login_rate_limit() -> str:

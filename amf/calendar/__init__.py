@@ -1,7 +1,4 @@
-"""iCalendar for agendas: feeds, downloads and the invitations emails carry."""
+"""iCalendar for agendas: feeds, downloads, personal feeds and schedule exports."""
 
-from flask import Blueprint
-
-bp = Blueprint("calendar", __name__)
-
-from amf.calendar import links, views  # noqa: E402,F401
+from amf.calendar import links  # noqa: F401 - the template globals, on views.bp
+from amf.calendar.views import bp  # noqa: F401

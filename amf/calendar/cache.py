@@ -88,13 +88,6 @@ def stamp_memo() -> StampMemo:
     return memo
 
 
-def memoized_event_version(slug: str) -> tuple[Hashable, ...] | None:
-    """A public event's version (see feeds.event_version) from the memo; None if not public."""
-    from amf.calendar.feeds import _load_version
-
-    return stamp_memo().get_or_load(slug, lambda: _load_version(slug))
-
-
 def _clear_stamps(session: Session) -> None:
     if has_app_context():
         stamp_memo().clear()

@@ -11,12 +11,12 @@ from sqlalchemy.orm import joinedload, subqueryload
 
 from amf.caching import BuiltDocument
 from amf.calendar.cache import document_cache, event_feed_key, stamp_memo
-from amf.calendar.entries import session_entry, session_url_builder
-from amf.calendar.ics import CalendarHeader, ZoneWriter, render_calendar
 from amf.db import utcnow
+from amf.events.calendar_entries import session_entry, session_url_builder
 from amf.events.models import AgendaSession, Event, Room, Track
 from amf.events.services import PUBLIC_STATUSES
 from amf.extensions import db
+from amf.ics import CalendarHeader, ZoneWriter, render_calendar
 from amf.mail.invitations import calendar_zone
 from amf.registration.calendar_rule import held_sessions
 from amf.registration.models import Registration, RegistrationStatus
@@ -49,6 +49,11 @@ def _load_version(slug: str) -> tuple[Hashable, ...] | None:
     return None if row is None else (row.id, row.agenda_revision, row.updated_at, row.status.value)
 
 
+def memoized_event_version(slug: str) -> tuple[Hashable, ...] | None:
+    """A public event's version (see event_version) from the memo; None if not public."""
+    return stamp_memo().get_or_load(slug, lambda: _load_version(slug))
+
+
 def cached_event_feed(
     slug: str, track_slug: str | None = None, room_id: int | None = None
 ) -> BuiltDocument | None:
@@ -57,7 +62,7 @@ def cached_event_feed(
     A poll of an unchanged feed finds its version in the memo and its bytes in the cache,
     so it touches neither the database nor the renderer.
     """
-    version = stamp_memo().get_or_load(slug, lambda: _load_version(slug))
+    version = memoized_event_version(slug)
     if version is None:
         return None
     document = document_cache().get(event_feed_key(version, track_slug, room_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from amf.calendar import bp
+from amf.calendar.views import bp
 from amf.registration.addresses import personal_feed_url
 from amf.urls import absolute_url
 

@@ -18,8 +18,9 @@ from sqlalchemy.orm import joinedload, subqueryload
 
 from amf.caching import BuiltDocument
 from amf.calendar.cache import document_cache
-from amf.calendar.entries import session_entry, session_url_builder
+from amf.calendar.feeds import event_last_modified, event_version
 from amf.calendar_uids import calendar_host, guid_for
+from amf.events.calendar_entries import session_entry, session_url_builder
 from amf.events.models import AgendaSession, Event
 from amf.extensions import db
 from amf.timezones import to_local
@@ -142,7 +143,6 @@ def schedule_data(event: Event) -> dict[str, Any]:
 
 def schedule_json(event: Event) -> BuiltDocument:
     """schedule.json, cached per agenda version."""
-    from amf.calendar.feeds import event_last_modified, event_version
 
     def build() -> BuiltDocument:
         body = json.dumps(schedule_data(event), ensure_ascii=False, indent=1).encode("utf-8")
@@ -153,7 +153,6 @@ def schedule_json(event: Event) -> BuiltDocument:
 
 def schedule_xml(event: Event) -> BuiltDocument:
     """schedule.xml, cached per agenda version."""
-    from amf.calendar.feeds import event_last_modified, event_version
 
     def build() -> BuiltDocument:
         return BuiltDocument.of(

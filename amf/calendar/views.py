@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from functools import partial
 
-from flask import abort, current_app, redirect, url_for
+from flask import Blueprint, abort, current_app, redirect, url_for
 
-from amf.calendar import bp, feeds, schedule
+from amf.calendar import feeds, schedule
 from amf.calendar.http import document_response
 from amf.events.models import Event
 from amf.extensions import limiter
 from amf.registration import services as registration_services
+
+bp = Blueprint("calendar", __name__)
 
 
 def _event_or_404(slug: str) -> Event:

@@ -1,9 +1,3 @@
-"""Check-in at the venue: codes, the check-in screen and name badges."""
+"""Check-in at the venue: the check-in screen and name badges (passes: registration/passes.py)."""
 
-from flask import Blueprint
-
-from amf.accounts.access import guard
-
-bp = guard(Blueprint("checkin", __name__, url_prefix="/organiser/checkin"))
-
-from amf.checkin import views  # noqa: E402,F401
+from amf.checkin.views import bp  # noqa: F401

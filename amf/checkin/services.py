@@ -8,13 +8,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from amf.audit.services import record
-from amf.checkin.codes import code_hash, ensure_pass, normalise_code
-from amf.checkin.models import CheckinPass
 from amf.cities.models import PilotCity
 from amf.db import utcnow
-from amf.events.models import Event
+from amf.events.models import Event, EventStatus
 from amf.extensions import db
 from amf.registration.models import Registration, RegistrationStatus
+from amf.registration.passes import CheckinPass, code_hash, ensure_pass, normalise_code
 
 
 @dataclass
@@ -157,8 +156,6 @@ def badge_registrations(event: Event) -> list[Registration]:
 
 def events_for_checkin() -> list[Event]:
     """Published events, soonest last day first."""
-    from amf.events.models import EventStatus
-
     return list(
         db.session.scalars(
             sa.select(Event)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
-from amf.accounts.access import CHECKIN, STAFF, requires
-from amf.checkin import bp, services
-from amf.checkin.codes import checkin_code, qr_svg
-from amf.checkin.models import CheckinPass
+from amf.accounts.access import CHECKIN, STAFF, guard, requires
+from amf.checkin import services
 from amf.events.models import Event
 from amf.extensions import db
-from amf.organiser.forms import ConfirmForm
+from amf.form_fields import ConfirmForm
+from amf.registration.passes import CheckinPass, checkin_code, qr_svg
+
+bp = guard(Blueprint("checkin", __name__, url_prefix="/organiser/checkin"))
 
 
 @bp.app_template_global()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from amf.cities.models import MemberState, Officer, PilotCity
 from amf.extensions import db
+from amf.timezones import utc_offset_label
 
 DATA_FILE = "ascn_pilot_cities.json"
 
@@ -127,8 +128,6 @@ def timezone_choices(cities: list[PilotCity]) -> list[tuple[str, str]]:
     """One choice per IANA zone the cities use, labelled with its cities, by UTC offset."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
-
-    from amf.timezones import utc_offset_label
 
     by_zone: dict[str, list[str]] = {}
     for city in cities:

@@ -12,10 +12,9 @@ import icalendar
 from flask import current_app
 
 from amf.db import utcnow
+from amf.ics import PRODID, ZoneWriter
 from amf.mail.mime import parse_address, single_line
 from amf.mail.models import BuiltAttachment, attachment_builder
-
-PRODID = "-//ASEAN Mayors Forum//AMF Events//EN"
 
 
 class InvitationMethod(enum.StrEnum):
@@ -118,8 +117,6 @@ def _vtimezone(zone: ZoneInfo, around: datetime) -> icalendar.Timezone:
     1970 (two for Manila, Kuala Lumpur, Singapore; Outlook reads only one) and takes about
     20 ms per email.
     """
-    from amf.calendar.ics import ZoneWriter  # ics imports PRODID from here
-
     return _parse_vtimezone("\r\n".join(ZoneWriter(zone, around).vtimezone()))
 
 

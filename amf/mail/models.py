@@ -73,7 +73,7 @@ class Attachment:
 # and the modules that register them (imported on first need, so a worker that never built
 # the whole app still finds them).
 _BUILDERS: dict[str, Callable[..., bytes]] = {}
-_BUILDER_MODULES = ("amf.mail.invitations", "amf.checkin.codes")
+_BUILDER_MODULES = ("amf.mail.invitations", "amf.registration.passes")
 
 
 def _builder(name: str) -> Callable[..., bytes]:

@@ -1,7 +1,1 @@
-"""Site-wide pages: home, health check, error pages."""
-
-from flask import Blueprint
-
-bp = Blueprint("main", __name__)
-
-from amf.main import views  # noqa: E402,F401
+"""The public site's pages: home, health check, events, the city directory, error pages."""

@@ -9,6 +9,8 @@ from flask import Flask, render_template, request
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, SecurityError, ServiceUnavailable
 
+from amf.extensions import db
+
 logger = logging.getLogger(__name__)
 
 _TITLES = {
@@ -57,8 +59,6 @@ def _plain_page(code: int, title: str) -> str:
 
 def _database_unavailable(error: sa.exc.DBAPIError):
     """A lost or refused database connection: 503, our page, and the pool made to reconnect."""
-    from amf.extensions import db
-
     logger.error("Database unavailable: %s", error)
     try:
         db.session.rollback()

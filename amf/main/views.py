@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 
 from amf.events.services import list_public_events
 from amf.extensions import db
-from amf.main import bp
 from amf.main.health import dependency_health
+
+bp = Blueprint("main", __name__)
 
 
 @bp.get("/")

@@ -1,13 +1,8 @@
 """The organiser back office: events, agendas, delegations, mail and the dashboard."""
 
-from flask import Blueprint
-
-from amf.accounts.access import guard
-
-bp = guard(Blueprint("organiser", __name__, url_prefix="/organiser"))
-
-from amf.organiser.views import (  # noqa: E402,F401
+from amf.organiser.views import (  # noqa: F401 - each module adds its routes to bp
     agenda,
+    bp,
     delegations,
     events,
     home,

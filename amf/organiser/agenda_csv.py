@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, time
 
-from amf.events.agenda import SessionData, check_session, load_sessions
 from amf.events.models import AgendaSession, Event, SessionKind, SessionStatus
+from amf.organiser.agenda import SessionData, check_session, load_sessions
 from amf.organiser.spreadsheet import csv_bytes
 from amf.timezones import to_local
 

@@ -14,10 +14,10 @@ import io
 from dataclasses import dataclass, field
 
 from amf.audit.services import record
-from amf.events import agenda as agenda_service
-from amf.events.agenda import SessionData, apply_session_data, load_sessions
 from amf.events.models import AgendaSession, Event, SessionStatus
 from amf.extensions import db
+from amf.organiser import agenda as agenda_service
+from amf.organiser.agenda import SessionData, apply_session_data, load_sessions
 from amf.organiser.agenda_csv import (
     COLUMNS,
     OPTIONAL_COLUMNS,

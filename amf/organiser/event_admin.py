@@ -13,6 +13,7 @@ from amf.events.models import AgendaSession, Event, EventStatus, Room, Speaker, 
 from amf.extensions import db
 from amf.notices.models import NoticeKind
 from amf.notices.services import start_run
+from amf.organiser.text import slugify
 from amf.registration import seats
 
 
@@ -157,8 +158,6 @@ def update_room(room: Room, name: str, capacity: int | None, actor) -> Room:
 
 def add_track(event: Event, name: str, actor) -> Track:
     """A new track."""
-    from amf.organiser.text import slugify
-
     slug = slugify(name)
     if any(t.slug == slug for t in event.tracks):
         raise EventError("There is already a track with that name.")

@@ -26,11 +26,11 @@ from wtforms.validators import (
     Optional,
 )
 
-from amf.events.agenda import SessionData
 from amf.events.models import Event, SessionKind
 from amf.form_fields import PHONE_NUMBER, VALID_SLUG, strip_whitespace
+from amf.organiser.agenda import SessionData
 from amf.organiser.event_admin import EventData, SpeakerData
-from amf.timezones import to_local
+from amf.timezones import to_local, valid_timezone
 
 
 def _choices(pairs) -> list[SelectChoice]:
@@ -78,8 +78,6 @@ class EventForm(FlaskForm):
 
     def validate_timezone(self, field) -> None:
         """Only IANA names."""
-        from amf.timezones import valid_timezone
-
         if valid_timezone(field.data) != field.data:
             from wtforms.validators import ValidationError
 
@@ -184,12 +182,6 @@ class SessionForm(FlaskForm):
             takes_signups=self.takes_signups.data,
             capacity=self.capacity.data,
         )
-
-
-class ConfirmForm(FlaskForm):
-    """A button that needs only the CSRF token."""
-
-    submit = SubmitField("Confirm")
 
 
 class CancelRegistrationForm(FlaskForm):

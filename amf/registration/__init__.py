@@ -1,7 +1,3 @@
 """Delegate registration: the form, email verification, self-service and the waiting list."""
 
-from flask import Blueprint
-
-bp = Blueprint("registration", __name__)
-
-from amf.registration import views  # noqa: E402,F401
+from amf.registration.views import bp  # noqa: F401

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from amf.calendar_uids import event_uid
+from amf.events.invitations import session_invitation
 from amf.events.models import AgendaSession
 from amf.extensions import db
 from amf.mail.invitations import InvitationMethod, invitation_attachment
@@ -16,6 +17,7 @@ from amf.mail.services import RelatedObject, queue_templated_message
 from amf.registration.addresses import manage_url, personal_feed_url, verification_url
 from amf.registration.calendar_rule import seated_sessions
 from amf.registration.models import Registration, RegistrationStatus, SignupStatus
+from amf.registration.passes import checkin_context
 from amf.registration.queues import event_waiting_position, waiting_positions
 from amf.urls import absolute_url
 
@@ -38,8 +40,6 @@ def _cancels(sessions: Iterable[AgendaSession]) -> list[CalendarChange]:
 
 def _invitation(registration: Registration, change: CalendarChange):
     """The change as an invitation, with this delegate's SEQUENCE for the session."""
-    from amf.calendar.invitations import session_invitation
-
     if change.session is None:
         return _event_invitation(registration, change.method)
     signup = next((s for s in registration.signups if s.session_id == change.session.id), None)
@@ -159,8 +159,6 @@ def confirmed(registration: Registration, promoted: bool = False, resent: bool =
 
     The city's officers hear of a new seat, not of an organiser resending the email.
     """
-    from amf.checkin.notify import checkin_context, notify_city_officers
-
     # What these read (the pass, the officers) no seat change touches: the changes so far
     # are written once, at commit, instead of before each read.
     with db.session.no_autoflush:
@@ -303,3 +301,31 @@ def event_cancelled_notice(registration: Registration) -> None:
         else []
     )
     send_to_delegate("notices/event_cancelled", registration, changes, seated=seated)
+
+
+def notify_city_officers(registration: Registration) -> int:
+    """Tell the city's officers who have an email that one of their delegates is confirmed.
+
+    An officer named by the delegate hears of it too, unless it is their own address: a
+    stranger who picks an officer's name is thereby reported to that officer.
+    """
+    city = registration.city
+    if city is None:
+        return 0
+    sent = 0
+    for officer in city.officers:
+        if not officer.email or officer.email.strip().lower() == registration.email.lower():
+            continue
+        queue_templated_message(
+            "organiser/officer_notice",
+            (officer.name, officer.email),
+            context={
+                "registration": registration,
+                "event": registration.event,
+                "city": city,
+                "recipient_name": officer.name,
+            },
+            related=RelatedObject("registration", registration.id),
+        )
+        sent += 1
+    return sent

@@ -25,6 +25,7 @@ from amf.registration.models import (
     SignupStatus,
 )
 from amf.registration.states import SYSTEM
+from amf.templating import local_date, local_time_range
 
 
 def seats_taken(event: Event) -> int:
@@ -59,8 +60,6 @@ def session_seats_taken(session_ids: Iterable[int]) -> dict[int, int]:
 
 def signup_choices(event: Event) -> tuple[list[AgendaSession], dict[int, str]]:
     """The sessions delegates may sign up for, each labelled with its time and free seats."""
-    from amf.main.templating import local_date, local_time_range
-
     sessions = db.session.scalars(
         sa.select(AgendaSession)
         .where(

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from amf.cities.choices import delegation_choices
 from amf.events.models import Event
 from amf.events.services import get_public_event, registration_state
 from amf.extensions import limiter
-from amf.registration import bp, forms, queues, seats, services
+from amf.registration import forms, queues, seats, services
 from amf.registration.models import Registration, RegistrationStatus
 from amf.registration.tokens import ExpiredLink, InvalidLink
 from amf.security import no_store
+
+bp = Blueprint("registration", __name__)
 
 _CHECK_EMAIL_KEY = "amf_check_email"
 # Pages that show a secret link (manage, calendar, check-in code) or the delegate's address.

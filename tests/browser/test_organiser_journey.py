@@ -9,11 +9,10 @@ import sqlalchemy as sa
 
 from amf.accounts.models import Role
 from amf.accounts.services import create_user
-from amf.checkin.codes import checkin_code
-from amf.checkin.models import CheckinPass
 from amf.events.models import AgendaSession, Event
 from amf.extensions import db
 from amf.registration.models import DelegateCategory, RegistrationStatus
+from amf.registration.passes import CheckinPass, checkin_code
 from amf.registration.services import DelegateDetails, submit_registration, verify_registration
 from amf.registration.tokens import make_verification_token
 from amf.timezones import to_local

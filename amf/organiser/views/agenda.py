@@ -6,14 +6,17 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from amf.accounts.access import STAFF, requires
-from amf.events import agenda as agenda_service
 from amf.events.models import AgendaSession, SessionKind
 from amf.extensions import db
+from amf.form_fields import ConfirmForm
 from amf.notices.services import pending_runs
-from amf.organiser import agenda_csv, agenda_import, bp, forms
+from amf.organiser import agenda as agenda_service
+from amf.organiser import agenda_csv, agenda_import, forms
 from amf.organiser.agenda_grid import agenda_grid
 from amf.organiser.spreadsheet import download
+from amf.organiser.views import bp
 from amf.organiser.views.events import event_or_404
+from amf.timezones import to_local
 
 
 @bp.get("/events/<int:event_id>/agenda")
@@ -30,7 +33,7 @@ def agenda(event_id: int):
         conflicts=conflicts,
         conflicted={s.id for c in conflicts for s in (c.first, c.second)},
         runs=pending_runs(event),
-        confirm_form=forms.ConfirmForm(),
+        confirm_form=ConfirmForm(),
     )
 
 
@@ -47,8 +50,6 @@ def _session_form(event, session=None) -> forms.SessionForm:
     form = forms.SessionForm(obj=session if request.method == "GET" else None)
     form.set_choices(event)
     if request.method == "GET" and session is not None:
-        from amf.timezones import to_local
-
         start, end = (to_local(t, event.timezone) for t in (session.starts_at, session.ends_at))
         form.day.data, form.start.data, form.end.data = (
             start.date().isoformat(),
@@ -117,7 +118,7 @@ def edit_session(event_id: int, session_id: int):
         form=form,
         session=session,
         conflicts=agenda_service.conflicts_for(event, session.id),
-        confirm_form=forms.ConfirmForm(),
+        confirm_form=ConfirmForm(),
     ), status
 
 
@@ -126,7 +127,7 @@ def edit_session(event_id: int, session_id: int):
 def cancel_session(event_id: int, session_id: int):
     """Call a session off; delegates who signed up get a calendar cancellation."""
     session = _session_or_404(event_id, session_id)
-    if forms.ConfirmForm().validate_on_submit():
+    if ConfirmForm().validate_on_submit():
         try:
             notified = agenda_service.cancel_session(session, current_user)
         except agenda_service.AgendaError as exc:
@@ -141,7 +142,7 @@ def cancel_session(event_id: int, session_id: int):
 def delete_session(event_id: int, session_id: int):
     """Delete a session nobody signed up for."""
     session = _session_or_404(event_id, session_id)
-    if forms.ConfirmForm().validate_on_submit():
+    if ConfirmForm().validate_on_submit():
         try:
             agenda_service.delete_session(session, current_user)
         except agenda_service.AgendaError as exc:
@@ -174,7 +175,7 @@ def import_agenda(event_id: int):
         form=form,
         preview=preview,
         csv_text=text,
-        confirm_form=forms.ConfirmForm(),
+        confirm_form=ConfirmForm(),
         kinds=list(SessionKind),
         actions=agenda_import.RowAction,
     ), status
@@ -185,7 +186,7 @@ def import_agenda(event_id: int):
 def confirm_import(event_id: int):
     """Import the previewed file: new rows created, changed ones updated, the rest left be."""
     event = event_or_404(event_id)
-    if forms.ConfirmForm().validate_on_submit():
+    if ConfirmForm().validate_on_submit():
         try:
             result = agenda_import.import_sessions(
                 event,

@@ -9,8 +9,9 @@ from amf.accounts.access import STAFF, requires
 from amf.cities.models import Officer
 from amf.events.models import Event
 from amf.extensions import db
-from amf.organiser import bp, event_admin, forms
 from amf.organiser import delegations as delegation_service
+from amf.organiser import event_admin, forms
+from amf.organiser.views import bp
 
 
 @bp.get("/delegations")

@@ -10,7 +10,8 @@ from amf.accounts.access import STAFF, requires
 from amf.cities.models import Officer
 from amf.events.models import Event, EventStatus, Room, Speaker
 from amf.extensions import db
-from amf.organiser import bp, event_admin, forms
+from amf.organiser import event_admin, forms
+from amf.organiser.views import bp
 
 
 def event_or_404(event_id: int) -> Event:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import render_template
 
 from amf.accounts.access import STAFF, requires
-from amf.organiser import bp, event_admin
+from amf.organiser import event_admin
+from amf.organiser.views import bp
 
 
 @bp.get("/")

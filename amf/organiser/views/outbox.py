@@ -9,9 +9,10 @@ from flask_login import current_user
 from amf.accounts.access import STAFF, requires
 from amf.audit.services import record
 from amf.extensions import db
+from amf.form_fields import ConfirmForm
 from amf.mail.models import OutboxMessage, OutboxStatus
 from amf.mail.services import count_by_status, retry_failed_message
-from amf.organiser import bp, forms
+from amf.organiser.views import bp
 
 PAGE_SIZE = 50
 
@@ -43,7 +44,7 @@ def outbox():
         messages=messages[:PAGE_SIZE],
         page=page,
         has_next=len(messages) > PAGE_SIZE,
-        form=forms.ConfirmForm(),
+        form=ConfirmForm(),
     )
 
 
@@ -51,7 +52,7 @@ def outbox():
 @requires(*STAFF)
 def retry_message(message_id: int):
     """Put a failed message back in the queue."""
-    if forms.ConfirmForm().validate_on_submit():
+    if ConfirmForm().validate_on_submit():
         record(current_user, "mail retried", "outbox_message", message_id)
         if retry_failed_message(message_id) is None:
             db.session.rollback()

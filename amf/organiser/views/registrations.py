@@ -8,10 +8,12 @@ from flask_login import current_user
 from amf.accounts.access import STAFF, requires
 from amf.cities.choices import delegation_choices
 from amf.cities.services import list_member_states_with_cities
-from amf.organiser import bp, charts, forms
+from amf.form_fields import ConfirmForm
+from amf.organiser import charts, forms
 from amf.organiser import dashboard as dashboard_service
 from amf.organiser import registrations as registration_service
 from amf.organiser.spreadsheet import csv_bytes, download, xlsx_bytes
+from amf.organiser.views import bp
 from amf.organiser.views.events import event_or_404
 from amf.registration import seats
 from amf.registration.forms import CorrectDetailsForm
@@ -85,7 +87,7 @@ def _detail_page(event, registration, details_form=None, status: int = 200):
         event=event,
         registration=registration,
         reject_form=forms.RejectForm(),
-        confirm_form=forms.ConfirmForm(),
+        confirm_form=ConfirmForm(),
         cancel_form=forms.CancelRegistrationForm(),
         details_form=details_form,
         seats_taken=seats.seats_taken(event) if waitlisted else None,
@@ -128,7 +130,7 @@ def registration_action(event_id: int, registration_id: int, action: str):
     """Approve, reject, move up from the waiting list, cancel, or resend the confirmation."""
     event = event_or_404(event_id)
     registration = registration_service.get_registration(event, registration_id) or abort(404)
-    form = _ACTION_FORMS.get(action, forms.ConfirmForm)()
+    form = _ACTION_FORMS.get(action, ConfirmForm)()
     if form.validate_on_submit():
         reason = form.reason.data or "" if action == "reject" else ""
         try:

@@ -1,19 +1,43 @@
-"""Check-in codes: a separate secret per confirmed delegate, stored only as a hash."""
+"""Check-in passes: issued with a confirmed seat, a secret code stored only as a hash."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import io
+from datetime import datetime
+from email.utils import make_msgid
 
 import segno
+import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from amf.checkin.models import CheckinPass
+from amf.calendar_uids import calendar_host
+from amf.db import UTCDateTime, utcnow
 from amf.extensions import db
-from amf.mail.models import attachment_builder
+from amf.mail.models import BuiltAttachment, attachment_builder
 from amf.registration.models import Registration
 from amf.registration.tokens import REFERENCE_ALPHABET, hash_secret, new_nonce
+
+
+class CheckinPass(db.Model):
+    """The check-in code of one registration (its hash) and the arrival it records."""
+
+    __tablename__ = "checkin_pass"
+
+    registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="CASCADE"), primary_key=True
+    )
+    # The code is derived from this nonce and SECRET_KEY; the database keeps only its hash.
+    nonce: Mapped[str] = mapped_column(sa.String(32))
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_by: Mapped[str | None] = mapped_column(sa.String(254))
+
+    registration: Mapped[Registration] = relationship()
+
 
 CODE_LENGTH = 12  # about 59 bits from a 31-letter alphabet
 PREFIX = "AMF"
@@ -69,3 +93,20 @@ def qr_png(code: str) -> bytes:
     buffer = io.BytesIO()
     segno.make(code, error="m").save(buffer, kind="png", scale=5, border=2)
     return buffer.getvalue()
+
+
+def checkin_context(registration: Registration) -> tuple[dict, BuiltAttachment]:
+    """The delegate's check-in code, creating the pass if needed, and its QR code image.
+
+    The image travels as an inline part the HTML shows by Content-ID: Gmail and Outlook
+    show no ``data:`` images. It is drawn (qr_png) when the message is sent.
+    """
+    code = checkin_code(ensure_pass(registration))
+    image = BuiltAttachment(
+        filename="check-in-code.png",
+        mime_type="image/png",
+        builder="qr_png",
+        arguments={"code": code},
+        content_id=make_msgid("checkin", domain=calendar_host()).strip("<>"),
+    )
+    return {"checkin_code": code, "checkin_qr": f"cid:{image.content_id}"}, image

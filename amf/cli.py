@@ -1,18 +1,31 @@
-"""`flask amf` commands: reference data, demo content and mail delivery."""
+"""The `flask amf` group: assembles the features' commands and runs the mail worker."""
 
 from __future__ import annotations
+
+import signal
+import threading
 
 import click
 from flask.cli import AppGroup
 
+from amf.accounts.cli import create_organiser_command
+from amf.cities.services import seed_reference_data
+from amf.db import utcnow
+from amf.events import demo
+from amf.extensions import db
+from amf.mail.delivery import DeliveryReport, run_worker
+from amf.mail.models import OutboxStatus
+from amf.mail.services import queue_templated_message, retry_failed_message
+from amf.notices.services import process_pending_runs
+from amf.registration.services import expire_unverified
+
 amf_cli = AppGroup("amf", help="AMF Events administration.")
+amf_cli.add_command(create_organiser_command)
 
 
 @amf_cli.command("seed")
 def seed_command() -> None:
     """Load or update the ASEAN member states, pilot cities and officers."""
-    from amf.cities.services import seed_reference_data
-
     report = seed_reference_data()
     click.echo(
         f"Reference data: {report.member_states} member states, {report.cities} pilot cities, "
@@ -36,8 +49,6 @@ def seed_command() -> None:
 @click.option("--remove", is_flag=True, help="Delete every event marked as demo data.")
 def demo_command(sessions: int | None, event_count: int, reset: bool, remove: bool) -> None:
     """Load AMF 2022 and a practice event open for registration, or synthetic events."""
-    from amf.events import demo
-
     if remove:
         click.echo(f"Removed {demo.remove_demo_events()} demo event(s).")
         return
@@ -54,8 +65,6 @@ def demo_command(sessions: int | None, event_count: int, reset: bool, remove: bo
 @amf_cli.command("expire-registrations")
 def expire_registrations_command() -> None:
     """Expire registrations whose email was not verified in time (run it from cron)."""
-    from amf.registration.services import expire_unverified
-
     click.echo(f"Expired {expire_unverified()} unverified registration(s).")
 
 
@@ -64,12 +73,6 @@ def expire_registrations_command() -> None:
 @click.option("--worker-id", help="Name recorded on claimed messages (default host:pid).")
 def send_mail_command(once: bool, worker_id: str | None) -> None:
     """Deliver queued email; runs until SIGINT/SIGTERM unless --once."""
-    import signal
-    import threading
-
-    from amf.extensions import db
-    from amf.mail.delivery import DeliveryReport, run_worker
-
     stop = threading.Event()
 
     def request_stop(signum, frame) -> None:
@@ -77,8 +80,6 @@ def send_mail_command(once: bool, worker_id: str | None) -> None:
         stop.set()
 
     def show(report: DeliveryReport) -> None:
-        from amf.notices.services import process_pending_runs
-
         queued = process_pending_runs()  # agenda notices for many delegates, batch by batch
         db.session.remove()  # the worker lives long: each pass starts with a fresh session
         if queued:
@@ -88,8 +89,6 @@ def send_mail_command(once: bool, worker_id: str | None) -> None:
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        from amf.notices.services import process_pending_runs
-
         process_pending_runs()
         total = run_worker(once=once, stop=stop, worker_id=worker_id, on_pass=show)
     finally:
@@ -104,11 +103,6 @@ def send_mail_command(once: bool, worker_id: str | None) -> None:
 @click.argument("email")
 def send_test_mail_command(email: str) -> None:
     """Queue and send a test message to EMAIL, to check the mail settings."""
-    from amf.db import utcnow
-    from amf.extensions import db
-    from amf.mail.models import OutboxStatus
-    from amf.mail.services import queue_templated_message
-
     try:
         message = queue_templated_message("test_message", email, context={"sent_at": utcnow()})
     except ValueError as exc:
@@ -128,8 +122,6 @@ def send_test_mail_command(email: str) -> None:
 @click.argument("message_id", type=int)
 def retry_mail_command(message_id: int) -> None:
     """Put a failed outbox message back in the queue."""
-    from amf.mail.services import retry_failed_message
-
     message = retry_failed_message(message_id)
     if message is None:
         raise click.ClickException(f"No failed message with id {message_id}.")

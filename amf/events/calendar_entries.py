@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from amf.calendar.ics import CalendarEntry
 from amf.calendar_uids import session_uid
 from amf.events.models import AgendaSession, Event, EventStatus
+from amf.ics import CalendarEntry
 from amf.urls import absolute_url_builder
 
 

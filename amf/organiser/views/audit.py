@@ -1,12 +1,14 @@
-"""The audit log viewer (admins only)."""
+"""The audit log viewer (admins only), a blueprint of its own under the back office."""
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import Blueprint, render_template, request
 
-from amf.accounts.access import ADMIN, requires
-from amf.audit import bp, services
+from amf.accounts.access import ADMIN, guard, requires
+from amf.audit import services
 from amf.timezones import valid_timezone
+
+bp = guard(Blueprint("audit", __name__, url_prefix="/organiser/audit"))
 
 
 @bp.get("/")

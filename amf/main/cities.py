@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import Blueprint, abort, render_template
 
-from amf.cities import bp, services
+from amf.cities import services
 from amf.cities.map import draw_city_map
+from amf.registration.delegations import listed_delegates
+
+bp = Blueprint("cities", __name__, url_prefix="/cities")
 
 
 @bp.get("/")
@@ -19,8 +22,6 @@ def directory():
 @bp.get("/<slug:slug>")
 def city_page(slug: str):
     """One city and its Chief Smart City Officers."""
-    from amf.registration.delegations import listed_delegates
-
     city = services.get_city(slug)
     if city is None:
         abort(404)

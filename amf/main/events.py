@@ -1,17 +1,21 @@
-"""Public event pages."""
+"""Public event pages: event, agenda, sessions and speakers."""
 
 from __future__ import annotations
 
 import time
 
-from flask import Response, abort, current_app, render_template, request, session
+from flask import Blueprint, Response, abort, current_app, render_template, request, session
 
+from amf.calendar.feeds import memoized_event_version
 from amf.cities.services import list_cities, timezone_choices
-from amf.events import bp, services
+from amf.events import services
 from amf.events.models import Event
-from amf.events.page_cache import cached_page, cached_shared_page
+from amf.main.page_cache import cached_page, cached_shared_page
+from amf.registration.delegations import pilot_cities_with_delegates
 from amf.registration.seats import session_seats_taken
 from amf.timezones import valid_timezone
+
+bp = Blueprint("events", __name__, url_prefix="/events")
 
 
 def _event_or_404(slug: str) -> Event:
@@ -29,8 +33,6 @@ def _shared_for_visitors_without_session(slug: str, name: str, render, *variant)
     registration window, the time-zone choices) is at most that old. Visitors with a session
     (flashed messages, signed in) get their own rendering.
     """
-    from amf.calendar.cache import memoized_event_version
-
     ttl = current_app.config["AMF_SHARED_PAGE_TTL_SECONDS"]
     if not ttl or current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
         return Response(render(), mimetype="text/html")
@@ -48,8 +50,6 @@ def event_page(slug: str):
 
 
 def _event_html(slug: str) -> str:
-    from amf.registration.delegations import pilot_cities_with_delegates
-
     event = _event_or_404(slug)
     return render_template(
         "events/event.html",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amf.calendar.entries import session_entry
+from amf.events.calendar_entries import session_entry
 from amf.events.models import AgendaSession
 from amf.mail.invitations import InvitationMethod, invitation_attachment
 from amf.mail.models import Attachment
