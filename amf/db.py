@@ -116,11 +116,6 @@ def after_commit(session: Session, key: str, work: Work) -> None:
     session.info.setdefault(_AFTER_COMMIT, {})[key] = work
 
 
-def cancel_after_commit(session: Session, key: str) -> None:
-    """Take back work asked for with after_commit (e.g. leave it to a worker instead)."""
-    session.info.get(_AFTER_COMMIT, {}).pop(key, None)
-
-
 def after_commit_of(types: tuple[type, ...], key: str, work: Work) -> None:
     """Set up, once per process, work after every commit that wrote one of these models."""
     _WATCHERS[key] = (types, work)

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from builders import make_event
 
-from amf.db import after_commit, after_commit_of, before_commit, cancel_after_commit
+from amf.db import after_commit, after_commit_of, before_commit
 from amf.events.models import Event, Room
 from amf.extensions import db
 
@@ -30,10 +30,6 @@ def test_after_commit_work_runs_once_after_the_commit_and_never_after_a_rollback
         db.session.rollback()
         db.session.commit()
         assert ran == ["before, open=True", "second ask"]
-        after_commit(session, "taken back", lambda s: ran.append("taken back"))
-        cancel_after_commit(session, "taken back")
-        db.session.commit()
-    assert "taken back" not in ran
 
 
 def test_failing_after_commit_work_does_not_make_the_commit_look_failed(app, caplog):
